@@ -1,0 +1,1 @@
+"""mda: maritime domain awareness pipeline."""

@@ -1,0 +1,1 @@
+"""The `mda` command line (Typer). One module per command group."""

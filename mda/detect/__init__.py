@@ -1,0 +1,53 @@
+"""Detectors: pure functions over positions, plus annotation against reference layers.
+
+``detect_day`` is the one entry point the pipelines use.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import polars as pl
+
+from mda.detect.annotate import SpatialIndex, annotate
+from mda.detect.events import finalize
+from mda.detect.gaps import detect_gaps
+from mda.detect.loitering import detect_loitering
+from mda.detect.params import DetectParams
+from mda.schema import END_TIME, EVENTS_SCHEMA, empty
+
+__all__ = ["DetectParams", "SpatialIndex", "detect_day"]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a UTC day."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def detect_day(
+    positions: pl.LazyFrame,
+    vessels: pl.DataFrame,
+    index: SpatialIndex,
+    params: DetectParams,
+    *,
+    day: date,
+    region: str,
+    lookback: pl.LazyFrame | None = None,
+) -> pl.DataFrame:
+    """All events of one UTC day, in EVENTS_SCHEMA, best score first.
+
+    positions: the day's positions. lookback: earlier positions (e.g. each vessel's last
+    position of the previous day) so a gap that started before midnight and ended today is
+    found; gaps are attributed to the day they end in. Loitering uses the day's positions only.
+    """
+    start, end = day_bounds(day)
+    history = positions if lookback is None else pl.concat([lookback, positions], how="vertical")
+    gaps = detect_gaps(history, params.gaps).filter(
+        (pl.col(END_TIME) >= start) & (pl.col(END_TIME) < end)
+    )
+    candidates = pl.concat([detect_loitering(positions, params.loitering), gaps]).collect()
+    if candidates.is_empty():
+        return empty(EVENTS_SCHEMA)
+    annotated = annotate(candidates, index, params.annotate)
+    return finalize(annotated, vessels, params, day=day, region=region)

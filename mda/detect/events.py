@@ -1,0 +1,156 @@
+"""Turn annotated candidates into final events: filters, score, explanation, id.
+
+Scores are in [0, 1] and built from the evidence only (no learned weights yet):
+
+* loitering: 0.35·duration (saturating at 12 h) + 0.35·cable proximity + 0.15·in a zone
+  + 0.15·slowness (1 − mean speed / threshold)
+* ais_gap: 0.35·duration (saturating at 24 h) + 0.30·cable (crossed or near)
+  + 0.20·likely intentional (Welch et al. 2022) + 0.15·in or across a zone
+
+Cable proximity is 1 within ``cable_near_m``, falling linearly to 0 at ``cable_search_km``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+import polars as pl
+
+from mda.detect.params import AnnotateParams, DetectParams
+from mda.schema import (
+    CABLE_DISTANCE_M,
+    CABLE_NAME,
+    DISTANCE_TO_SHORE_KM,
+    DURATION_H,
+    EVENT_DATE,
+    EVENT_ID,
+    EVENT_TYPE,
+    EVENTS_SCHEMA,
+    EVIDENCE,
+    EXPLANATION,
+    MMSI,
+    OTHER_MMSI,
+    REGION,
+    SCORE,
+    START_TIME,
+    TS,
+    VESSEL_NAME,
+    ZONE_NAME,
+    conform,
+)
+
+KM_PER_NM = 1.852
+
+
+def event_id(event_type: str, mmsi: int, other_mmsi: int | None, start_iso: str) -> str:
+    """Deterministic id: a hash of the fields that define an event."""
+    key = f"{event_type}|{mmsi}|{other_mmsi or ''}|{start_iso}"
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def cable_factor(distance_m: float | None, p: AnnotateParams) -> float:
+    """1 within cable_near_m of a cable, linearly down to 0 at cable_search_km."""
+    if distance_m is None:
+        return 0.0
+    far = p.cable_search_km * 1000
+    if distance_m <= p.cable_near_m:
+        return 1.0
+    return max(0.0, (far - distance_m) / (far - p.cable_near_m))
+
+
+def _fmt_distance(m: float) -> str:
+    return f"{m:.0f} m" if m < 1000 else f"{m / 1000:.1f} km"
+
+
+def _who(row: dict, names: dict[int, str]) -> str:
+    name = names.get(row[MMSI])
+    return f"{name} (MMSI {row[MMSI]})" if name else f"MMSI {row[MMSI]}"
+
+
+def _where(row: dict) -> str:
+    parts = []
+    if row[CABLE_NAME] is not None:
+        parts.append(f"{_fmt_distance(row[CABLE_DISTANCE_M])} from the {row[CABLE_NAME]} cable")
+    if row[ZONE_NAME]:
+        parts.append(f"in {row[ZONE_NAME]}")
+    if row[DISTANCE_TO_SHORE_KM] is not None:
+        parts.append(f"{row[DISTANCE_TO_SHORE_KM] / KM_PER_NM:.0f} nm from shore")
+    return (", " + ", ".join(parts)) if parts else ""
+
+
+def _score_loitering(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    slowness = max(0.0, 1 - ev["mean_speed_kn"] / p.loitering.max_speed_kn)
+    score = (0.35 * min(row[DURATION_H] / 12, 1) + 0.35 * cable_factor(row[CABLE_DISTANCE_M], p.annotate)
+             + 0.15 * bool(row[ZONE_NAME]) + 0.15 * slowness)
+    text = (f"loitered for {row[DURATION_H]:.1f} h at {ev['mean_speed_kn']:.1f} kn on average"
+            f"{_where(row)}.")
+    return score, text
+
+
+def _score_gap(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    cable = 1.0 if ev["crosses_cable"] else cable_factor(row[CABLE_DISTANCE_M], p.annotate)
+    score = (0.35 * min(row[DURATION_H] / 24, 1) + 0.30 * cable
+             + 0.20 * bool(ev.get("likely_intentional")) + 0.15 * bool(row[ZONE_NAME]))
+    across = f", its path crossing the {row[CABLE_NAME]} cable" if ev["crosses_cable"] else ""
+    text = (f"went silent for {row[DURATION_H]:.1f} h{across}{_where(row) if not across else ''} "
+            f"and reappeared {ev['distance_km']:.0f} km away "
+            f"(implied {ev['implied_speed_kn']:.1f} kn).")
+    return score, text
+
+
+def _gap_flags(ev: dict, shore_km: float | None, p: DetectParams) -> dict:
+    g = p.gaps
+    if shore_km is None:
+        ev["likely_intentional"] = None
+    else:
+        ev["likely_intentional"] = bool(
+            ev["gap_h"] >= g.intentional_min_h and shore_km > g.intentional_min_shore_nm * KM_PER_NM
+        )
+    return ev
+
+
+def _keep(row: dict, p: DetectParams) -> bool:
+    """Distance-from-shore rules (only when a land layer gave a distance)."""
+    shore = row[DISTANCE_TO_SHORE_KM]
+    if shore is None:
+        return True
+    minimum = {"loitering": p.loitering.min_shore_distance_nm,
+               "ais_gap": p.gaps.min_shore_distance_nm}.get(row[EVENT_TYPE], 0.0)
+    return shore >= minimum * KM_PER_NM
+
+
+def _finish_row(row: dict, names: dict[int, str], p: DetectParams) -> dict:
+    ev = json.loads(row[EVIDENCE])
+    if row[EVENT_TYPE] == "ais_gap":
+        ev = _gap_flags(ev, row[DISTANCE_TO_SHORE_KM], p)
+        score, text = _score_gap(row, ev, p)
+    else:
+        score, text = _score_loitering(row, ev, p)
+    return {
+        **row,
+        EVENT_ID: event_id(row[EVENT_TYPE], row[MMSI], row[OTHER_MMSI], row[START_TIME].isoformat()),
+        SCORE: round(min(max(score, 0.0), 1.0), 3),
+        EXPLANATION: f"{_who(row, names)} {text}",
+        EVIDENCE: json.dumps(ev, sort_keys=True),
+    }
+
+
+def latest_names(vessels: pl.DataFrame) -> dict[int, str]:
+    """MMSI -> the latest non-empty vessel name reported."""
+    named = vessels.filter(pl.col(VESSEL_NAME).str.strip_chars().str.len_chars() > 0)
+    latest = named.sort(TS).group_by(MMSI).agg(pl.col(VESSEL_NAME).last().str.strip_chars())
+    return dict(latest.iter_rows())
+
+
+def finalize(annotated: pl.DataFrame, vessels: pl.DataFrame, p: DetectParams,
+             *, day: date, region: str) -> pl.DataFrame:
+    """Filter, score, explain and id annotated candidates; EVENTS_SCHEMA, best first."""
+    names = latest_names(vessels)
+    rows = [_finish_row(r, names, p) for r in annotated.iter_rows(named=True) if _keep(r, p)]
+    out = pl.DataFrame(rows, schema=annotated.schema | {EVENT_ID: pl.String, SCORE: pl.Float64,
+                                                        EXPLANATION: pl.String})
+    out = out.with_columns(pl.lit(region).alias(REGION), pl.lit(day).alias(EVENT_DATE))
+    return conform(out, EVENTS_SCHEMA).sort([SCORE, START_TIME, EVENT_ID],
+                                            descending=[True, False, False])

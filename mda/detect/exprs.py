@@ -1,0 +1,57 @@
+"""Small polars expression helpers shared by detectors."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from mda.schema import LAT, LON, MMSI, SOG_KN, TS
+
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_NM = 1852.0
+
+
+def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Great-circle distance in metres between two points given in degrees."""
+    p1, p2 = lat1.radians(), lat2.radians()
+    dphi = p2 - p1
+    dlmb = (lon2 - lon1).radians()
+    a = (dphi / 2).sin() ** 2 + p1.cos() * p2.cos() * (dlmb / 2).sin() ** 2
+    return 2 * EARTH_RADIUS_M * a.sqrt().arcsin()
+
+
+def prev(col: str) -> pl.Expr:
+    """The previous value of a column within the same vessel (frame sorted by mmsi, ts)."""
+    return pl.col(col).shift(1).over(MMSI)
+
+
+def dt_prev_h() -> pl.Expr:
+    """Hours since the vessel's previous position (null for its first)."""
+    return (pl.col(TS) - prev(TS)).dt.total_microseconds() / 3.6e9
+
+
+def step_m() -> pl.Expr:
+    """Metres from the vessel's previous position (null for its first)."""
+    return haversine_m(prev(LAT), prev(LON), pl.col(LAT), pl.col(LON))
+
+
+def speed_kn() -> pl.Expr:
+    """Reported SOG, or the implied speed from the previous position when SOG is missing."""
+    implied = (step_m() / M_PER_NM) / dt_prev_h()
+    return pl.coalesce(pl.col(SOG_KN).cast(pl.Float64), implied)
+
+
+def linestring_wkt(lon: str = LON, lat: str = LAT) -> pl.Expr:
+    """Aggregation: WKT LINESTRING of the group's points in order (a lone point is doubled)."""
+    coords = pl.format("{} {}", pl.col(lon).round(6), pl.col(lat).round(6))
+    joined = coords.str.join(", ")
+    single = pl.format("{} {}", pl.col(lon).first().round(6), pl.col(lat).first().round(6))
+    return (
+        pl.when(pl.len() > 1)
+        .then(pl.format("LINESTRING ({})", joined))
+        .otherwise(pl.format("LINESTRING ({}, {})", single, single))
+    )
+
+
+def sort_tracks(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Sort by (mmsi, ts): required before any ``.over("mmsi")``."""
+    return lf.sort([MMSI, TS])

@@ -1,0 +1,84 @@
+"""Detector parameters: one place, each number with the definition it follows.
+
+Every params object is frozen; a region overrides fields by name (see mda.regions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from mda.errors import ConfigError
+
+NM_M = 1852.0
+
+
+@dataclass(frozen=True)
+class LoiteringParams:
+    """Sustained low speed at sea.
+
+    Anchor: Global Fishing Watch loitering events (carrier vessels at an average speed
+    below 2 kn while at least 20 nm from shore). GFW publishes events of one hour or more;
+    the default minimum here is 2 h, which keeps ordinary port-approach slowdowns out.
+    """
+
+    max_speed_kn: float = 2.0  # a position counts as slow below this SOG (implied speed if no SOG)
+    max_mean_speed_kn: float = 2.0  # the whole run must average below this
+    min_duration_h: float = 2.0
+    max_point_gap_h: float = 1.0  # silence longer than this ends a run: that is a gap, not loitering
+    min_shore_distance_nm: float = 20.0  # GFW published events; applied only with a land layer
+
+
+@dataclass(frozen=True)
+class GapParams:
+    """A vessel silent longer than a threshold.
+
+    Anchors: GFW pipe-gaps (gaps of 6 h or more); Welch et al. 2022, "Hot spots of
+    unseen fishing vessels" (likely intentional disabling: >= 12 h, starting > 50 nm from shore).
+    """
+
+    min_gap_h: float = 6.0
+    intentional_min_h: float = 12.0
+    intentional_min_shore_nm: float = 50.0
+    min_shore_distance_nm: float = 0.0  # gaps starting nearer the shore than this are dropped
+
+
+@dataclass(frozen=True)
+class AnnotateParams:
+    """How events are placed against the reference layers."""
+
+    cable_search_km: float = 25.0  # nearest cable reported only within this distance
+    cable_near_m: float = 1000.0  # "over the cable" for scoring
+
+
+@dataclass(frozen=True)
+class DetectParams:
+    """All detector parameters of one region."""
+
+    loitering: LoiteringParams = field(default_factory=LoiteringParams)
+    gaps: GapParams = field(default_factory=GapParams)
+    annotate: AnnotateParams = field(default_factory=AnnotateParams)
+
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        """Plain nested dict, for reports and logs."""
+        return {f.name: vars(getattr(self, f.name)).copy() for f in fields(self)}
+
+
+def params_from_dict(overrides: dict[str, Any] | None) -> DetectParams:
+    """Build DetectParams from a nested dict ``{"loitering": {"min_duration_h": 3}, ...}``.
+
+    Raises ConfigError naming an unknown section or field.
+    """
+    base = DetectParams()
+    for section, values in (overrides or {}).items():
+        if section not in {f.name for f in fields(base)}:
+            raise ConfigError(f"unknown detector section {section!r}; expected one of "
+                              f"{[f.name for f in fields(base)]}")
+        current = getattr(base, section)
+        known = {f.name for f in fields(current)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"unknown {section} parameter(s) {sorted(unknown)}; "
+                              f"expected some of {sorted(known)}")
+        base = replace(base, **{section: replace(current, **{k: float(v) for k, v in values.items()})})
+    return base

@@ -1,0 +1,54 @@
+"""Compare detected events with a simulator's ground truth.
+
+An event matches a truth row when event type and MMSI agree and their time spans overlap.
+A truth row matched by no event is a miss; an event matching no truth row is a false alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from mda.schema import END_TIME, EVENT_ID, EVENT_TYPE, MMSI, START_TIME
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per-type counts and the unmatched rows."""
+
+    counts: pl.DataFrame  # event_type, truth, detected, matched_truth, false_alarms
+    missed: pl.DataFrame  # truth rows with no matching event
+    false_alarms: pl.DataFrame  # events with no matching truth row
+
+    @property
+    def perfect(self) -> bool:
+        return self.missed.is_empty() and self.false_alarms.is_empty()
+
+
+def _pairs(events: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    t = truth.select("scenario_id", EVENT_TYPE, MMSI, pl.col(START_TIME).alias("t_start"),
+                     pl.col(END_TIME).alias("t_end"))
+    e = events.select(EVENT_ID, EVENT_TYPE, MMSI, START_TIME, END_TIME)
+    return e.join(t, on=[EVENT_TYPE, MMSI]).filter(
+        (pl.col(START_TIME) <= pl.col("t_end")) & (pl.col(END_TIME) >= pl.col("t_start"))
+    )
+
+
+def evaluate(events: pl.DataFrame, truth: pl.DataFrame) -> Evaluation:
+    """Match events to truth (see module docstring)."""
+    pairs = _pairs(events, truth)
+    missed = truth.join(pairs.select("scenario_id").unique(), on="scenario_id", how="anti")
+    false_alarms = events.join(pairs.select(EVENT_ID).unique(), on=EVENT_ID, how="anti")
+    types = sorted(set(truth[EVENT_TYPE].to_list()) | set(events[EVENT_TYPE].to_list()))
+    rows = [{
+        EVENT_TYPE: t,
+        "truth": truth.filter(pl.col(EVENT_TYPE) == t).height,
+        "detected": events.filter(pl.col(EVENT_TYPE) == t).height,
+        "matched_truth": pairs.filter(pl.col(EVENT_TYPE) == t)["scenario_id"].n_unique(),
+        "false_alarms": false_alarms.filter(pl.col(EVENT_TYPE) == t).height,
+    } for t in types]
+    counts = pl.DataFrame(rows, schema={EVENT_TYPE: pl.String, "truth": pl.Int64,
+                                        "detected": pl.Int64, "matched_truth": pl.Int64,
+                                        "false_alarms": pl.Int64})
+    return Evaluation(counts=counts, missed=missed, false_alarms=false_alarms)
