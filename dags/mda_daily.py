@@ -51,8 +51,13 @@ def _postgis_url() -> str | None:
     return conn.get_uri().replace("postgres://", "postgresql://", 1)
 
 
-def build_dag(region: str, title: str):
-    """The daily DAG of one region."""
+def build_dag(region: str, title: str, retries: int = 2):
+    """The daily DAG of one region.
+
+    Each run covers one UTC day, its data interval [day, day + 1). Airflow runs the day once
+    it is over; a manual run (``airflow dags test DAG 2024-03-06``) covers the last complete
+    day before the given date (2024-03-05).
+    """
 
     @dag(
         dag_id=f"mda_daily_{region}",
@@ -62,7 +67,7 @@ def build_dag(region: str, title: str):
         max_active_runs=1,
         tags=["mda", "daily-report", region],
         doc_md=DOC.format(title=title, conn=POSTGIS_CONN_ID, file=REGIONS_FILE),
-        default_args={"owner": "mda", "retries": 2, "retry_delay": timedelta(minutes=15)},
+        default_args={"owner": "mda", "retries": retries, "retry_delay": timedelta(minutes=15)},
     )
     def daily():
         @task

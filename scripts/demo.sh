@@ -17,9 +17,11 @@ uv run mda demo prepare --date "$day"
 echo "Preparing Airflow's metadata database (SQLite, $AIRFLOW_HOME)..."
 uv run airflow db migrate >"$MDA_HOME/airflow-db.log" 2>&1 \
   || { tail -20 "$MDA_HOME/airflow-db.log"; exit 1; }
+# A manual Airflow run dated D covers the last complete day before D: run D+1 to process D.
+run_date="$(date -u -d "$day + 1 day" +%F)"
 echo "Running DAG mda_daily_baltic_demo for $day (log: $MDA_HOME/airflow-run.log)..."
-if ! uv run airflow dags test mda_daily_baltic_demo "$day" >"$MDA_HOME/airflow-run.log" 2>&1 \
-   || ! grep -q "state=success\|DagRunState.SUCCESS\|success" "$MDA_HOME/airflow-run.log"; then
+if ! uv run airflow dags test mda_daily_baltic_demo "$run_date" >"$MDA_HOME/airflow-run.log" 2>&1 \
+   || ! grep -q "state=success" "$MDA_HOME/airflow-run.log"; then
   tail -40 "$MDA_HOME/airflow-run.log"; echo "the DAG run failed" >&2; exit 1
 fi
 echo "Detections against the simulator's ground truth:"

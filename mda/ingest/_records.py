@@ -1,0 +1,246 @@
+"""The shared back half of every reader: records -> positions, vessels, quarantine.
+
+Each reader turns its file into two frames:
+
+- ``records``: one row per *record* (a decoded AIS message, possibly multi-part, or one
+  CSV row, or one unusable line), in file order, with the canonical position and static
+  fields and a pre-set ``reason`` when the reader already rejected it (checksum, ...).
+- ``lines``: one row per data line of the file with its raw text and the ``rec_id`` of
+  the one record it belongs to.
+
+:func:`finalize` applies the checks common to all formats, in this order (the first
+that fails names the reason): reader reason -> ``invalid_mmsi`` -> ``no_timestamp`` ->
+``outside_day`` -> ``no_position`` / ``empty_static`` -> ``duplicate``.
+
+A record is **accepted** when it yields a position row or a static vessel row that no
+earlier record (in file order, across all files) already yielded. A line is accepted
+when its record is; so a 2-part type 5 message is 2 accepted lines, and
+``accepted + sum(rejects.values()) == lines_read`` holds by construction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+
+from mda import schema as s
+from mda.errors import MdaError
+
+REC_ID = "rec_id"
+HEARD_TWICE = "heard_twice"  # the same transmission heard by another receiver/talker
+IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a position
+_HAS_POS = "_has_pos"
+_HAS_STATIC = "_has_static"
+_CAND = "_candidate"
+
+STATIC_COLUMNS = (
+    s.IMO, s.CALL_SIGN, s.VESSEL_NAME, s.SHIP_TYPE, s.LENGTH_M, s.WIDTH_M,
+    s.DRAUGHT_M, s.DESTINATION,
+)  # fmt: skip
+"""Static fields whose presence makes a record a static-vessel record (AIS_CLASS alone does not)."""
+
+RECORDS_SCHEMA: dict[str, pl.DataType] = {
+    REC_ID: pl.Int64(),
+    s.REASON: pl.String(),
+    HEARD_TWICE: pl.Boolean(),
+    IS_POSITION_REPORT: pl.Boolean(),
+    **s.POSITIONS_SCHEMA,
+    **{k: v for k, v in s.VESSELS_SCHEMA.items() if k not in s.POSITIONS_SCHEMA},
+}
+LINES_SCHEMA: dict[str, pl.DataType] = {
+    s.SOURCE_FILE: pl.String(),
+    s.LINE_NO: pl.Int64(),
+    s.RAW: pl.String(),
+    REC_ID: pl.Int64(),
+}
+
+REASONS = (
+    # format level (set by the readers)
+    "not_ais",  # a line that is no AIS sentence ($GPRMC, $..ALR, free text)
+    "malformed",  # an AIS sentence/PGHP line whose fields cannot be parsed
+    "checksum",  # NMEA sentence or tag-block checksum missing or wrong
+    "missing_fragment",  # part of a multi-part message whose other parts never came
+    "bad_bit_count",  # payload length does not match the message type
+    "decode_error",  # pyais could not decode the assembled payload
+    "unsupported_type",  # AIS message type other than 1, 2, 3, 5, 18, 19, 24, 27
+    "bad_value",  # CSV: a non-empty field that does not parse as its type
+    # common (set by finalize)
+    "invalid_mmsi",  # not a ship station: outside 200000000..799999999
+    "no_timestamp",  # no usable time for the record
+    "outside_day",  # time outside the requested UTC day
+    "no_position",  # a position report with lat 91 / lon 181 or out of range, no static data
+    "empty_static",  # a static message with every field "not available"
+    "duplicate",  # the same transmission heard twice, or nothing new (same mmsi, ts, lat, lon)
+)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file after its reader: see the module docstring."""
+
+    records: pl.DataFrame
+    lines: pl.DataFrame
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Canonical tables of one or more input files, with line accounting.
+
+    ``lines_read`` counts data lines (NMEA) or data rows (CSV, header not counted).
+    Blank lines, ``#`` comments and pure metadata lines (a ``$PGHP`` time line, a
+    tag block alone on its line) carry no AIS data and are counted in ``skipped``.
+    ``accepted + sum(rejects.values()) == lines_read`` (see the module docstring of
+    ``mda.ingest._records`` for what accepted means).
+    """
+
+    positions: pl.DataFrame  # POSITIONS_SCHEMA, sorted by (mmsi, ts)
+    vessels: pl.DataFrame  # VESSELS_SCHEMA
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    lines_read: int
+    accepted: int
+    rejects: dict[str, int]
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """A JSON-able summary for ``--json`` output and logs."""
+        return {
+            "lines_read": self.lines_read,
+            "accepted": self.accepted,
+            "rejected": sum(self.rejects.values()),
+            "rejects": dict(sorted(self.rejects.items())),
+            "skipped": dict(sorted(self.skipped.items())),
+            "positions": self.positions.height,
+            "vessels": self.vessels.height,
+            "mmsi": self.positions[s.MMSI].n_unique(),
+        }
+
+    def summary_json(self) -> str:
+        """:meth:`summary` as one JSON line."""
+        return json.dumps(self.summary(), sort_keys=True)
+
+
+def empty_records() -> pl.DataFrame:
+    """An empty records frame."""
+    return s.empty(RECORDS_SCHEMA)
+
+
+def _concat(parsed: Sequence[Parsed]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Concatenate files, renumbering rec_id so it stays in input order and unique."""
+    records, lines, offset = [], [], 0
+    for p in parsed:
+        recs = s.conform(p.records, RECORDS_SCHEMA)
+        records.append(recs.with_columns(pl.col(REC_ID) + offset))
+        lines.append(s.conform(p.lines, LINES_SCHEMA).with_columns(pl.col(REC_ID) + offset))
+        offset += int(recs[REC_ID].max() or 0) + 1 if recs.height else 0
+    if not records:
+        return s.empty(RECORDS_SCHEMA), s.empty(LINES_SCHEMA)
+    return pl.concat(records).sort(REC_ID), pl.concat(lines)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def valid_mmsi() -> pl.Expr:
+    """True for ship-station MMSIs (MID 2xx-7xx): 200000000..799999999."""
+    return pl.col(s.MMSI).is_between(200_000_000, 799_999_999).fill_null(False)
+
+
+def has_position() -> pl.Expr:
+    """True when lat/lon are present and in range (lat 91 / lon 181 = not available)."""
+    return (
+        pl.col(s.LAT).is_between(-90.0, 90.0) & pl.col(s.LON).is_between(-180.0, 180.0)
+    ).fill_null(False)
+
+
+def has_static() -> pl.Expr:
+    """True when any static vessel field is present."""
+    return pl.any_horizontal([pl.col(c).is_not_null() for c in STATIC_COLUMNS])
+
+
+def _common_reason(day: date | None) -> pl.Expr:
+    """The reader's reason, else the first failing common check, else null."""
+    empty = ~pl.col(_HAS_POS) & ~pl.col(_HAS_STATIC)
+    checks: list[tuple[pl.Expr, str]] = [
+        (~valid_mmsi(), "invalid_mmsi"),
+        (pl.col(s.TS).is_null(), "no_timestamp"),
+    ]
+    if day is not None:
+        start, end = _day_bounds(day)
+        checks.append((~((pl.col(s.TS) >= start) & (pl.col(s.TS) < end)), "outside_day"))
+    checks += [(empty & pl.col(IS_POSITION_REPORT), "no_position"), (empty, "empty_static")]
+    return pl.coalesce(
+        [pl.col(s.REASON)] + [pl.when(cond).then(pl.lit(reason)) for cond, reason in checks]
+    )
+
+
+def _first(flag: str, keys: Sequence[str]) -> pl.Expr:
+    """True on the first candidate row (in rec_id order) carrying these key values."""
+    key = pl.struct([pl.col(_CAND), pl.col(flag), *[pl.col(k) for k in keys]])
+    return key.is_first_distinct() & pl.col(_CAND) & pl.col(flag)
+
+
+def _judge(records: pl.DataFrame, day: date | None) -> pl.DataFrame:
+    """Records with the final ``reason`` and ``_pos_new``/``_static_new`` flags."""
+    pos_keys = (s.MMSI, s.TS, s.LAT, s.LON)
+    static_keys = (s.MMSI, *STATIC_COLUMNS, s.AIS_CLASS)
+    judged = records.with_columns(has_position().alias(_HAS_POS), has_static().alias(_HAS_STATIC))
+    judged = judged.with_columns(_common_reason(day).alias(s.REASON))
+    judged = judged.with_columns(
+        (pl.col(s.REASON).is_null() & ~pl.col(HEARD_TWICE).fill_null(False)).alias(_CAND)
+    )
+    judged = judged.with_columns(
+        _first(_HAS_POS, pos_keys).alias("_pos_new"),
+        _first(_HAS_STATIC, static_keys).alias("_static_new"),
+    )
+    nothing_new = ~(pl.col("_pos_new") | pl.col("_static_new"))
+    dup = pl.col(s.REASON).is_null() & (pl.col(HEARD_TWICE).fill_null(False) | nothing_new)
+    return judged.with_columns(
+        pl.when(dup).then(pl.lit("duplicate")).otherwise(pl.col(s.REASON)).alias(s.REASON)
+    )
+
+
+def _tables(judged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    ok = judged.filter(pl.col(s.REASON).is_null())
+    positions = s.conform(ok.filter(pl.col("_pos_new")), s.POSITIONS_SCHEMA)
+    vessels = s.conform(ok.filter(pl.col("_static_new")), s.VESSELS_SCHEMA)
+    return positions.sort(s.MMSI, s.TS), vessels.sort(s.MMSI, s.TS)
+
+
+def _sum_skipped(parsed: Sequence[Parsed]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for p in parsed:
+        for k, v in p.skipped.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def finalize(parsed: Sequence[Parsed], day: date | None = None) -> IngestResult:
+    """Apply the common checks to one or more parsed files and build the result."""
+    records, lines = _concat(parsed)
+    judged = _judge(records, day)
+    positions, vessels = _tables(judged)
+    fates = lines.join(
+        judged.select(REC_ID, s.REASON), on=REC_ID, how="left", maintain_order="left"
+    )
+    quarantine = s.conform(fates.filter(pl.col(s.REASON).is_not_null()), s.QUARANTINE_SCHEMA)
+    counts = quarantine.group_by(s.REASON).len().sort(s.REASON)
+    rejects = dict(zip(counts[s.REASON].to_list(), counts["len"].to_list(), strict=True))
+    accepted = fates.filter(pl.col(s.REASON).is_null()).height
+    if accepted + sum(rejects.values()) != lines.height:
+        raise MdaError(f"line accounting broken: {accepted} + {rejects} != {lines.height}")
+    return IngestResult(
+        positions=positions,
+        vessels=vessels,
+        quarantine=quarantine,
+        lines_read=lines.height,
+        accepted=accepted,
+        rejects=rejects,
+        skipped=_sum_skipped(parsed),
+    )

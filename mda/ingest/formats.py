@@ -1,0 +1,215 @@
+"""Input format detection by content, and safe openers for plain, gzip and zip files.
+
+Formats:
+
+- ``"nmea"``: raw NMEA 0183 AIS sentences (``!xxVDM``/``!xxVDO``), plain or gzip.
+- ``"noaa_csv"``: NOAA MarineCadastre daily CSV, ``.csv`` or a ``.zip`` holding one CSV.
+- ``"dma_csv"``: Danish Maritime Authority daily CSV (22- or 26-column header).
+
+Nothing from an archive is ever extracted to a path named by the archive: zip members are
+read as streams and copied to a temporary file of our own naming when a path is needed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Literal, cast
+
+from mda.errors import InputFileError, InputFormatError
+
+Format = Literal["nmea", "noaa_csv", "dma_csv"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+_HEAD_BYTES = 64 * 1024
+_NMEA_SNIFF_LINES = 200
+
+NOAA_COLUMNS = (
+    "MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName", "IMO",
+    "CallSign", "VesselType", "Status", "Length", "Width", "Draft", "Cargo", "TransceiverClass",
+)  # fmt: skip
+DMA_COLUMNS = (
+    "# Timestamp", "Type of mobile", "MMSI", "Latitude", "Longitude", "Navigational status",
+    "ROT", "SOG", "COG", "Heading", "IMO", "Callsign", "Name", "Ship type", "Cargo type",
+    "Width", "Length", "Type of position fixing device", "Draught", "Destination", "ETA",
+    "Data source type",
+)  # fmt: skip
+DMA_EXTRA_COLUMNS = ("A", "B", "C", "D")  # the 26-column header adds these
+
+_AIS_SENTENCE = re.compile(r"[!][A-Z0-9-]{2}VD[MO],")
+_GATEHOUSE = re.compile(r"\$PGHP,")
+
+DECOMPRESS_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile)
+
+
+def compression(path: Path) -> Literal["gzip", "zip", "none"]:
+    """The container of ``path`` by its magic bytes; raises InputFileError when absent/empty."""
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file; check the --input path")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if not magic:
+        raise InputFileError(f"{path} is empty; expected AIS NMEA or a NOAA/DMA CSV")
+    if magic.startswith(GZIP_MAGIC):
+        return "gzip"
+    if magic.startswith(ZIP_MAGIC):
+        return "zip"
+    return "none"
+
+
+def _single_csv_member(path: Path, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """The one CSV member of a zip archive, else InputFormatError."""
+    members = [
+        m for m in zf.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+    ]
+    csvs = [m for m in members if m.filename.lower().endswith(".csv")]
+    if len(members) != 1 or len(csvs) != 1:
+        names = ", ".join(m.filename for m in members[:5]) or "nothing"
+        raise InputFormatError(
+            f"{path}: zip holds {len(members)} file(s) ({names}); expected exactly one .csv"
+        )
+    return csvs[0]
+
+
+@contextmanager
+def open_binary(path: Path) -> Iterator[IO[bytes]]:
+    """Open ``path`` for reading decompressed bytes (plain, gzip, or zip with one CSV)."""
+    kind = compression(path)
+    try:
+        if kind == "gzip":
+            with gzip.open(path, "rb") as gz:
+                yield cast(IO[bytes], gz)
+        elif kind == "zip":
+            with zipfile.ZipFile(path) as zf, zf.open(_single_csv_member(path, zf)) as fh:
+                yield fh
+        else:
+            with path.open("rb") as fh:
+                yield fh
+    except DECOMPRESS_ERRORS as e:
+        raise truncated_error(path, e) from e
+
+
+def truncated_error(path: Path, e: BaseException) -> InputFileError:
+    """The one-line error for an unreadable compressed file."""
+    return InputFileError(
+        f"{path}: cannot decompress ({type(e).__name__}: {e}); the file is truncated or "
+        "corrupt, download it again"
+    )
+
+
+def read_head(path: Path, n_bytes: int = _HEAD_BYTES) -> str:
+    """The first ``n_bytes`` of decompressed content as text (UTF-8, BOM stripped)."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(n_bytes)
+    except DECOMPRESS_ERRORS as e:
+        raise truncated_error(path, e) from e
+    if not head.strip():
+        raise InputFileError(f"{path} is empty; expected AIS NMEA or a NOAA/DMA CSV")
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _header_fields(line: str) -> list[str]:
+    return [f.strip().strip('"') for f in line.rstrip("\r\n").split(",")]
+
+
+def _missing(fields: list[str], required: tuple[str, ...]) -> list[str]:
+    have = set(fields)
+    return [c for c in required if c not in have]
+
+
+def _csv_format(path: Path, first_line: str) -> Format | None:
+    """NOAA or DMA from a header line, None if it is not a CSV header at all."""
+    fields = _header_fields(first_line)
+    if "BaseDateTime" in fields or (fields and fields[0] == "MMSI"):
+        missing = _missing(fields, NOAA_COLUMNS)
+        if missing:
+            raise InputFormatError(
+                f"{path}: CSV header lacks NOAA MarineCadastre column(s) {', '.join(missing)}; "
+                f"expected the header {','.join(NOAA_COLUMNS)}"
+            )
+        return "noaa_csv"
+    if fields and (fields[0].lstrip("# ") == "Timestamp" or "Type of mobile" in fields):
+        fields = ["# Timestamp" if f.lstrip("# ") == "Timestamp" else f for f in fields]
+        missing = _missing(fields, DMA_COLUMNS)
+        if missing:
+            raise InputFormatError(
+                f"{path}: CSV header lacks Danish Maritime Authority column(s) "
+                f"{', '.join(missing)}; expected the 22- or 26-column DMA header"
+            )
+        return "dma_csv"
+    return None
+
+
+def _looks_like_nmea(lines: list[str]) -> bool:
+    return any(_AIS_SENTENCE.search(x) or _GATEHOUSE.search(x) for x in lines)
+
+
+def detect_format(path: Path) -> Format:
+    """Detect the format of ``path`` from its content (not its name).
+
+    Raises InputFileError for a missing, empty or truncated file and InputFormatError,
+    naming what was found and what is expected, for anything else unreadable.
+    """
+    path = Path(path)
+    kind = compression(path)
+    head = read_head(path)
+    lines = head.splitlines()[:_NMEA_SNIFF_LINES]
+    first = next((x for x in lines if x.strip()), "")
+    found = _csv_format(path, first)
+    if found is not None:
+        return found
+    if kind == "zip":
+        raise InputFormatError(
+            f"{path}: the CSV in the zip has header {first[:80]!r}; expected the NOAA "
+            "MarineCadastre header"
+        )
+    if _looks_like_nmea(lines):
+        return "nmea"
+    raise InputFormatError(
+        f"{path}: found neither an AIS sentence (!xxVDM/!xxVDO) in the first "
+        f"{len(lines)} lines nor a NOAA/DMA CSV header (first line {first[:80]!r})"
+    )
+
+
+@contextmanager
+def plain_csv_path(path: Path) -> Iterator[Path]:
+    """A path to the decompressed CSV content of ``path`` (itself when uncompressed).
+
+    Compressed content is streamed to a temporary file named by us, deleted afterwards.
+    """
+    if compression(path) == "none":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="mda-csv-") as tmp:
+        out = Path(tmp) / "input.csv"
+        with open_binary(path) as src, out.open("wb") as dst:
+            try:
+                shutil.copyfileobj(src, dst, length=1 << 20)
+            except DECOMPRESS_ERRORS as e:
+                raise truncated_error(path, e) from e
+        yield out
+
+
+def iter_text_lines(path: Path) -> Iterator[str]:
+    """Decompressed lines of ``path`` as text, without line terminators.
+
+    Bytes that are not UTF-8 are replaced (the line is then kept and judged by the
+    decoder); a truncated gzip raises InputFileError.
+    """
+    with open_binary(path) as fh:
+        text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline=None)
+        try:
+            for line in text:
+                yield line.rstrip("\r\n")
+        except DECOMPRESS_ERRORS as e:
+            raise truncated_error(path, e) from e

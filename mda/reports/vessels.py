@@ -1,0 +1,142 @@
+"""Vessel particulars for the report: the latest known static data per MMSI, ship type names.
+
+Static AIS reports arrive several times a day and any field may be missing from one
+report; the particulars are the latest non-null value of each field. All text fields
+(name, call sign, destination) are untrusted: callers must escape them when rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from mda import schema as s
+
+_FIELDS = (
+    s.IMO,
+    s.CALL_SIGN,
+    s.VESSEL_NAME,
+    s.SHIP_TYPE,
+    s.LENGTH_M,
+    s.WIDTH_M,
+    s.DRAUGHT_M,
+    s.DESTINATION,
+    s.AIS_CLASS,
+)
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# ITU-R M.1371-5 Table 53, first digit 2, 4, 6..9 (second digit: hazardous cargo category).
+_TYPE_DECADES = {
+    2: "Wing in ground (WIG)",
+    4: "High-speed craft (HSC)",
+    6: "Passenger",
+    7: "Cargo",
+    8: "Tanker",
+    9: "Other type",
+}
+_HAZARD = {
+    1: "hazardous category A",
+    2: "hazardous category B",
+    3: "hazardous category C",
+    4: "hazardous category D",
+}
+# ITU-R M.1371-5 Table 53, single codes 30..59.
+_TYPE_CODES = {
+    30: "Fishing",
+    31: "Towing",
+    32: "Towing, length > 200 m or breadth > 25 m",
+    33: "Dredging or underwater operations",
+    34: "Diving operations",
+    35: "Military operations",
+    36: "Sailing",
+    37: "Pleasure craft",
+    50: "Pilot vessel",
+    51: "Search and rescue vessel",
+    52: "Tug",
+    53: "Port tender",
+    54: "Anti-pollution equipment",
+    55: "Law enforcement",
+    56: "Spare (local vessel)",
+    57: "Spare (local vessel)",
+    58: "Medical transport",
+    59: "Non-combatant ship (RR Resolution No. 18)",
+}
+
+
+@dataclass(frozen=True)
+class Particulars:
+    """What the report shows about one vessel. Text fields are raw (unescaped) AIS text."""
+
+    mmsi: int
+    vessel_name: str | None = None
+    imo: int | None = None
+    call_sign: str | None = None
+    ship_type: int | None = None
+    length_m: float | None = None
+    width_m: float | None = None
+    draught_m: float | None = None
+    destination: str | None = None
+    ais_class: str | None = None
+
+    @property
+    def ship_type_label(self) -> str:
+        """Readable ship category of ``ship_type`` (ITU-R M.1371 Table 53)."""
+        return ship_type_name(self.ship_type)
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip control characters and surrounding blanks from an AIS text field; '' -> None.
+
+    This is hygiene, not escaping: the result is still untrusted text.
+    """
+    if value is None:
+        return None
+    cleaned = _CONTROL_CHARS.sub("", value).strip()
+    return cleaned or None
+
+
+def ship_type_name(code: int | None) -> str:
+    """Readable category of an ITU ship-and-cargo type code (ITU-R M.1371-5 Table 53)."""
+    if code is None or code == 0:
+        return "not available"
+    if code >= 1000:
+        return "US Coast Guard vessel type (not an ITU code)"
+    if code in _TYPE_CODES:
+        return _TYPE_CODES[code]
+    decade, digit = divmod(code, 10)
+    if decade in _TYPE_DECADES:
+        name = _TYPE_DECADES[decade]
+        return f"{name}, {_HAZARD[digit]}" if digit in _HAZARD else name
+    return "reserved code"
+
+
+def latest_particulars(vessels: pl.DataFrame) -> dict[int, Particulars]:
+    """Latest non-null value of each static field per MMSI (by report time ``ts``).
+
+    ``vessels`` is in VESSELS_SCHEMA; blank text is treated as missing.
+    """
+    if vessels.is_empty():
+        return {}
+    text = (s.CALL_SIGN, s.VESSEL_NAME, s.DESTINATION, s.AIS_CLASS)
+    frame = (
+        s.conform(vessels, s.VESSELS_SCHEMA)
+        .with_columns(
+            pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c in text
+        )
+        .sort([s.MMSI, s.TS], nulls_last=False)
+        .group_by(s.MMSI, maintain_order=True)
+        .agg(pl.col(c).drop_nulls().last() for c in _FIELDS)
+    )
+    return {row[s.MMSI]: _particulars(row) for row in frame.iter_rows(named=True)}
+
+
+def _particulars(row: dict) -> Particulars:
+    """One aggregated row -> Particulars, with text fields cleaned."""
+    values = {k: row[k] for k in _FIELDS}
+    for key in (s.CALL_SIGN, s.VESSEL_NAME, s.DESTINATION, s.AIS_CLASS):
+        values[key] = clean_text(values[key])
+    return Particulars(mmsi=row[s.MMSI], **values)

@@ -1,0 +1,56 @@
+"""read_inputs over several files: cross-file duplicates, accounting, summary."""
+
+from __future__ import annotations
+
+import json
+
+from mda import schema as s
+from mda.ingest import REASONS, read_input, read_inputs
+from mda.ingest.formats import NOAA_COLUMNS
+from tests.ingest.factory import EPOCH0, SHIP, SHIP2, tag, type1, write_lines
+
+NOAA_HEADER = ",".join(NOAA_COLUMNS)
+
+
+def test_cross_file_duplicates(tmp_path):
+    a = write_lines(tmp_path / "a.nmea", [tag(type1(), c=EPOCH0)])
+    b = write_lines(tmp_path / "b.nmea", [tag(type1(), c=EPOCH0), tag(type1(mmsi=SHIP2), c=EPOCH0)])
+    res = read_inputs([a, b])
+    assert sorted(res.positions[s.MMSI].to_list()) == [SHIP, SHIP2]
+    q = res.quarantine.select(s.SOURCE_FILE, s.LINE_NO, s.REASON).rows()
+    assert q == [(str(b), 1, "duplicate")]
+    assert (res.lines_read, res.accepted, res.rejects) == (3, 2, {"duplicate": 1})
+
+
+def test_nmea_and_csv_together(tmp_path):
+    nmea = write_lines(tmp_path / "a.nmea", [tag(type1(lat=60.0, lon=5.0), c=EPOCH0)])
+    csv = tmp_path / "AIS.csv"
+    # the same fix reported by the CSV source: a duplicate of the NMEA position
+    csv.write_text(
+        NOAA_HEADER + "\n257000000,2024-03-05T12:00:00,60.0,5.0,10.0,90.0,91,,,,,,,,,,A\n"
+    )
+    res = read_inputs([nmea, csv])
+    assert res.positions[s.SOURCE].to_list() == ["nmea"]
+    assert res.rejects == {"duplicate": 1}
+
+
+def test_summary_is_json(tmp_path):
+    path = write_lines(tmp_path / "a.nmea", ["# c", tag(type1(), c=EPOCH0), type1(mmsi=SHIP2)])
+    res = read_input(path)
+    summary = json.loads(res.summary_json())
+    assert summary == {
+        "lines_read": 2,
+        "accepted": 1,
+        "rejected": 1,
+        "rejects": {"no_timestamp": 1},
+        "skipped": {"comment": 1},
+        "positions": 1,
+        "vessels": 0,
+        "mmsi": 1,
+    }
+    assert set(res.rejects) <= set(REASONS)
+
+
+def test_read_inputs_of_nothing():
+    res = read_inputs([])
+    assert (res.lines_read, res.positions.height, res.quarantine.height) == (0, 0, 0)
