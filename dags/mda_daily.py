@@ -15,8 +15,11 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
 
-REGIONS_FILE = Path(os.environ.get("MDA_REGIONS_FILE",
-                                   Path(__file__).resolve().parent.parent / "config" / "regions.toml"))
+REGIONS_FILE = Path(
+    os.environ.get(
+        "MDA_REGIONS_FILE", Path(__file__).resolve().parent.parent / "config" / "regions.toml"
+    )
+)
 POSTGIS_CONN_ID = "mda_postgis"
 
 DOC = """

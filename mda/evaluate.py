@@ -27,8 +27,13 @@ class Evaluation:
 
 
 def _pairs(events: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
-    t = truth.select("scenario_id", EVENT_TYPE, MMSI, pl.col(START_TIME).alias("t_start"),
-                     pl.col(END_TIME).alias("t_end"))
+    t = truth.select(
+        "scenario_id",
+        EVENT_TYPE,
+        MMSI,
+        pl.col(START_TIME).alias("t_start"),
+        pl.col(END_TIME).alias("t_end"),
+    )
     e = events.select(EVENT_ID, EVENT_TYPE, MMSI, START_TIME, END_TIME)
     return e.join(t, on=[EVENT_TYPE, MMSI]).filter(
         (pl.col(START_TIME) <= pl.col("t_end")) & (pl.col(END_TIME) >= pl.col("t_start"))
@@ -41,14 +46,24 @@ def evaluate(events: pl.DataFrame, truth: pl.DataFrame) -> Evaluation:
     missed = truth.join(pairs.select("scenario_id").unique(), on="scenario_id", how="anti")
     false_alarms = events.join(pairs.select(EVENT_ID).unique(), on=EVENT_ID, how="anti")
     types = sorted(set(truth[EVENT_TYPE].to_list()) | set(events[EVENT_TYPE].to_list()))
-    rows = [{
-        EVENT_TYPE: t,
-        "truth": truth.filter(pl.col(EVENT_TYPE) == t).height,
-        "detected": events.filter(pl.col(EVENT_TYPE) == t).height,
-        "matched_truth": pairs.filter(pl.col(EVENT_TYPE) == t)["scenario_id"].n_unique(),
-        "false_alarms": false_alarms.filter(pl.col(EVENT_TYPE) == t).height,
-    } for t in types]
-    counts = pl.DataFrame(rows, schema={EVENT_TYPE: pl.String, "truth": pl.Int64,
-                                        "detected": pl.Int64, "matched_truth": pl.Int64,
-                                        "false_alarms": pl.Int64})
+    rows = [
+        {
+            EVENT_TYPE: t,
+            "truth": truth.filter(pl.col(EVENT_TYPE) == t).height,
+            "detected": events.filter(pl.col(EVENT_TYPE) == t).height,
+            "matched_truth": pairs.filter(pl.col(EVENT_TYPE) == t)["scenario_id"].n_unique(),
+            "false_alarms": false_alarms.filter(pl.col(EVENT_TYPE) == t).height,
+        }
+        for t in types
+    ]
+    counts = pl.DataFrame(
+        rows,
+        schema={
+            EVENT_TYPE: pl.String,
+            "truth": pl.Int64,
+            "detected": pl.Int64,
+            "matched_truth": pl.Int64,
+            "false_alarms": pl.Int64,
+        },
+    )
     return Evaluation(counts=counts, missed=missed, false_alarms=false_alarms)

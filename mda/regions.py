@@ -54,8 +54,13 @@ class Region:
 
     def load_layers(self) -> ReferenceLayers:
         """Read this region's reference layers from disk."""
-        return load_layers(cables=self.cables, zones=self.zones, land=self.land,
-                           cable_names=self.cable_names, bbox=self.bbox)
+        return load_layers(
+            cables=self.cables,
+            zones=self.zones,
+            land=self.land,
+            cable_names=self.cable_names,
+            bbox=self.bbox,
+        )
 
 
 def _paths(value: Any, base: Path, key: str, name: str) -> tuple[Path, ...]:
@@ -71,8 +76,17 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
     """Build a Region from its TOML table; relative paths resolve against ``base``."""
     if not NAME_RE.match(name):
         raise ConfigError(f"region name {name!r} must be lower-case letters, digits, underscores")
-    known = {"title", "bbox", "inputs", "cables", "cable_names", "zones", "land", "params",
-             "language"}
+    known = {
+        "title",
+        "bbox",
+        "inputs",
+        "cables",
+        "cable_names",
+        "zones",
+        "land",
+        "params",
+        "language",
+    }
     if unknown := set(cfg) - known:
         raise ConfigError(f"region {name!r}: unknown key(s) {sorted(unknown)}")
     bbox = cfg.get("bbox")

@@ -7,3 +7,4 @@ if ! command -v uv >/dev/null 2>&1; then
   export PATH="$(python3 -m site --user-base 2>/dev/null)/bin:$PATH"
 fi
 uv sync --frozen --quiet
+export UV_NO_SYNC=1  # synced above: `uv run` need not check (and recompile) again

@@ -32,10 +32,14 @@ def _feature(geometry, **props):
 
 def test_v3_cables_merge_pieces_by_id(tmp_path):
     piece2 = {"type": "MultiLineString", "coordinates": [[[19.0, 57.0], [20.0, 57.5]]]}
-    path = _write(tmp_path, "v3.json", _fc(
-        _feature(LINE, id="c-lion1", name="C-Lion1", feature_id="c-lion1-0"),
-        _feature(piece2, id="c-lion1", name="C-Lion1", feature_id="c-lion1-1"),
-    ))
+    path = _write(
+        tmp_path,
+        "v3.json",
+        _fc(
+            _feature(LINE, id="c-lion1", name="C-Lion1", feature_id="c-lion1-0"),
+            _feature(piece2, id="c-lion1", name="C-Lion1", feature_id="c-lion1-1"),
+        ),
+    )
     (cable,) = load_cables(path)
     assert cable.name == "C-Lion1"
     assert cable.geometry.length == pytest.approx(LINE_LEN + PIECE2_LEN)
@@ -47,14 +51,27 @@ PIECE2_LEN = (1 + 0.25) ** 0.5
 
 def test_v2_cables_take_names_from_all_json(tmp_path):
     path = _write(tmp_path, "v2.json", _fc(_feature(LINE, color="b6b8ba", slug="bcs-east-west")))
-    names = _write(tmp_path, "all.json", [{"id": "bcs-east-west", "name": "BCS East-West Interlink"}])
+    names = _write(
+        tmp_path, "all.json", [{"id": "bcs-east-west", "name": "BCS East-West Interlink"}]
+    )
     assert load_cables(path, load_cable_names(names))[0].name == "BCS East-West Interlink"
     assert load_cables(path)[0].name == "bcs-east-west"  # without names: the slug
 
 
 def test_zones_read_validity_and_bare_arrays(tmp_path):
-    path = _write(tmp_path, "z.json", [_feature(SQUARE, name="Closure A", kind="fishing_closure",
-                                                valid_from="2015-02-05", valid_to="2016-01-21")])
+    path = _write(
+        tmp_path,
+        "z.json",
+        [
+            _feature(
+                SQUARE,
+                name="Closure A",
+                kind="fishing_closure",
+                valid_from="2015-02-05",
+                valid_to="2016-01-21",
+            )
+        ],
+    )
     (zone,) = load_zones(path)
     assert (zone.name, zone.kind) == ("Closure A", "fishing_closure")
     assert zone.valid_from == datetime(2015, 2, 5, tzinfo=UTC)
@@ -70,7 +87,8 @@ def test_invalid_polygon_is_repaired_with_a_warning(tmp_path, caplog):
 
 def test_unknown_crs_is_an_error(tmp_path):
     doc = _fc(_feature(SQUARE, name="x")) | {
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}}
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    }
     with pytest.raises(ReferenceLayerError, match="not WGS84"):
         load_zones(_write(tmp_path, "z.json", doc))
 
@@ -100,8 +118,9 @@ def test_real_reference_layers_load(shared_data):
     v3 = load_cables(ref / "cables/cable-geo-v3-2025.json")
     assert len(v3) == 680 and {"C-Lion1", "BCS East-West Interlink"} <= {c.name for c in v3}
     # 490 features, 484 distinct slugs (some cables come in several features)
-    v2 = load_cables(ref / "cables/cable-geo-v2-2021.json",
-                     load_cable_names(ref / "cables/all.json"))
+    v2 = load_cables(
+        ref / "cables/cable-geo-v2-2021.json", load_cable_names(ref / "cables/all.json")
+    )
     assert len(v2) == 484 and "2Africa" in {c.name for c in v2}
     eez = load_zones(ref / "ocean_areas/eezs.json")  # a bare JSON array, some invalid rings
     assert len(eez) == 229 and all(z.geometry.is_valid for z in eez)

@@ -43,7 +43,7 @@ def test_bundled_regions_file_resolves_layers_relative_to_itself():
 
 def test_bad_region_file_is_a_config_error(tmp_path):
     path = tmp_path / "r.toml"
-    path.write_text('[regions.x]\nbbox = [10, 0, 5, 1]\n')
+    path.write_text("[regions.x]\nbbox = [10, 0, 5, 1]\n")
     with pytest.raises(ConfigError, match="bbox"):
         load_regions(path)
     with pytest.raises(ConfigError, match="not found"):

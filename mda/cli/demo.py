@@ -14,8 +14,9 @@ from mda.cli.common import fail, parse_day, settings, user_errors
 from mda.evaluate import evaluate
 from mda.schema import EVENTS_SCHEMA
 
-app = typer.Typer(help="The demo day: simulated traffic in the Baltic Proper.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The demo day: simulated traffic in the Baltic Proper.", no_args_is_help=True
+)
 
 DEMO_REGION = "baltic_demo"
 DEMO_DAY = "2024-03-05"
@@ -57,12 +58,16 @@ def verify(
         fail(f"no ground truth at {truth_file}: run `mda demo prepare --date {day}` first")
     with user_errors():
         truth = pl.read_csv(truth_file, try_parse_dates=True).with_columns(
-            pl.col("start_time", "end_time").dt.replace_time_zone("UTC"))
-        events = lake.scan_partition(home / "lake" / DEMO_REGION, "events", day,
-                                     schema=EVENTS_SCHEMA).collect()
+            pl.col("start_time", "end_time").dt.replace_time_zone("UTC")
+        )
+        events = lake.scan_partition(
+            home / "lake" / DEMO_REGION, "events", day, schema=EVENTS_SCHEMA
+        ).collect()
     result = evaluate(events, truth)
     for row in result.counts.iter_rows(named=True):
-        typer.echo(f"  {row['event_type']:<10} injected {row['truth']}, found "
-                   f"{row['matched_truth']}, false alarms {row['false_alarms']}")
+        typer.echo(
+            f"  {row['event_type']:<10} injected {row['truth']}, found "
+            f"{row['matched_truth']}, false alarms {row['false_alarms']}"
+        )
     if not result.perfect:
         fail("the demo's detections do not match its ground truth", code=1)

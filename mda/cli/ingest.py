@@ -12,12 +12,19 @@ from mda.ingest import read_inputs
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="AIS files (NOAA/DMA CSV, NMEA; format "
-                                                "auto-detected).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="AIS files (NOAA/DMA CSV, NMEA; format auto-detected).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet tables.")],
-    date: Annotated[str | None, typer.Option("--date", help="Keep only this UTC day "
-                                             "(others are quarantined as outside_day).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Keep only this UTC day (others are quarantined as outside_day)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Decode files into OUT/positions.parquet, vessels.parquet and quarantine.parquet."""

@@ -6,8 +6,12 @@ import typer
 
 from mda.cli import demo, ingest, run
 
-app = typer.Typer(help="mda: maritime domain awareness pipeline.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="mda: maritime domain awareness pipeline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.add_typer(demo.app, name="demo")

@@ -15,42 +15,88 @@ from mda.regions import Region, load_regions
 console = Console(stderr=True)
 
 
-def _region(name: str | None, regions_file: Path | None, cables: list[Path], zones: list[Path],
-            coastline: Path | None) -> Region:
+def _region(
+    name: str | None,
+    regions_file: Path | None,
+    cables: list[Path],
+    zones: list[Path],
+    coastline: Path | None,
+) -> Region:
     """The named region from the regions file, or an ad-hoc one; CLI layers take precedence."""
     if name:
         regions = load_regions(regions_file or settings().regions_file)
         if name not in regions:
             from mda.errors import ConfigError
+
             raise ConfigError(f"region {name!r} not in the regions file; known: {sorted(regions)}")
         base = regions[name]
     else:
         base = Region(name="local")
     from dataclasses import replace
-    return replace(base, cables=tuple(cables) or base.cables, zones=tuple(zones) or base.zones,
-                   land=coastline or base.land)
+
+    return replace(
+        base,
+        cables=tuple(cables) or base.cables,
+        zones=tuple(zones) or base.zones,
+        land=coastline or base.land,
+    )
 
 
 def run(
     date: Annotated[str, typer.Option("--date", help="UTC day to process, YYYY-MM-DD.")],
-    inputs: Annotated[list[Path], typer.Option("--input", "-i", help="AIS file: NOAA/DMA CSV "
-                      "(.csv/.zip) or NMEA (plain/.gz). Repeat for several.")],
+    inputs: Annotated[
+        list[Path],
+        typer.Option(
+            "--input",
+            "-i",
+            help="AIS file: NOAA/DMA CSV (.csv/.zip) or NMEA (plain/.gz). Repeat for several.",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for events and the report.")],
-    cables: Annotated[list[Path] | None, typer.Option("--cables", help="Submarine cables, "
-                      "TeleGeography cable-geo JSON (v2 or v3). Repeatable.")] = None,
-    zones: Annotated[list[Path] | None, typer.Option("--zones", help="Zone polygons (GeoJSON with "
-                     "name, kind, valid_from, valid_to). Repeatable.")] = None,
-    coastline: Annotated[Path | None, typer.Option("--coastline", help="Land polygons or "
-                         "coastline GeoJSON, for distance to shore.")] = None,
-    region: Annotated[str | None, typer.Option("--region", help="Use this region's layers and "
-                      "parameters from the regions file.")] = None,
-    regions_file: Annotated[Path | None, typer.Option("--regions-file", envvar="MDA_REGIONS_FILE",
-                            help="Regions TOML file.")] = None,
-    lake_dir: Annotated[Path | None, typer.Option("--lake", help="Parquet lake (default "
-                        "OUT/lake).")] = None,
-    postgis_url: Annotated[str | None, typer.Option("--postgis-url", envvar="MDA_POSTGIS_URL",
-                           help="Also load the day into this PostGIS database.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")] = False,
+    cables: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--cables",
+            help="Submarine cables, TeleGeography cable-geo JSON (v2 or v3). Repeatable.",
+        ),
+    ] = None,
+    zones: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--zones",
+            help="Zone polygons (GeoJSON with name, kind, valid_from, valid_to). Repeatable.",
+        ),
+    ] = None,
+    coastline: Annotated[
+        Path | None,
+        typer.Option(
+            "--coastline", help="Land polygons or coastline GeoJSON, for distance to shore."
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Use this region's layers and parameters from the regions file."
+        ),
+    ] = None,
+    regions_file: Annotated[
+        Path | None,
+        typer.Option("--regions-file", envvar="MDA_REGIONS_FILE", help="Regions TOML file."),
+    ] = None,
+    lake_dir: Annotated[
+        Path | None, typer.Option("--lake", help="Parquet lake (default OUT/lake).")
+    ] = None,
+    postgis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--postgis-url",
+            envvar="MDA_POSTGIS_URL",
+            help="Also load the day into this PostGIS database.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Ingest one UTC day of AIS files, detect events, and write events + report under OUT."""
@@ -65,7 +111,9 @@ def run(
         emit_json(summary)
         return
     ingest, detect = summary["ingest"], summary["detect"]
-    console.print(f"{day}: {ingest.get('positions', 0):,} positions, "
-                  f"{sum(ingest.get('rejects', {}).values()):,} lines quarantined, "
-                  f"{detect['events']} events {detect['by_type']}")
+    console.print(
+        f"{day}: {ingest.get('positions', 0):,} positions, "
+        f"{sum(ingest.get('rejects', {}).values()):,} lines quarantined, "
+        f"{detect['events']} events {detect['by_type']}"
+    )
     typer.echo(f"Report: {summary['report']['report']}")

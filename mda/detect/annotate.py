@@ -86,8 +86,9 @@ class SpatialIndex:
             land_tree=STRtree(land) if land else None,
         )
 
-    def nearest_cable(self, geom: BaseGeometry, lon: float, lat: float,
-                      radius_m: float) -> tuple[str | None, float | None, bool]:
+    def nearest_cable(
+        self, geom: BaseGeometry, lon: float, lat: float, radius_m: float
+    ) -> tuple[str | None, float | None, bool]:
         """(name, distance in m, crosses) of the cable closest to ``geom`` within radius_m."""
         window = _window(lon, lat, radius_m).union(geom.envelope)
         best: tuple[float, int] | None = None
@@ -144,8 +145,13 @@ def _annotate_row(row: dict, index: SpatialIndex, p: AnnotateParams) -> dict:
 
 def annotate(events: pl.DataFrame, index: SpatialIndex, p: AnnotateParams) -> pl.DataFrame:
     """Add cable_name, cable_distance_m, zone_name, distance_to_shore_km; extend evidence."""
-    schema = {CABLE_NAME: pl.String, CABLE_DISTANCE_M: pl.Float64, ZONE_NAME: pl.String,
-              DISTANCE_TO_SHORE_KM: pl.Float64, EVIDENCE: pl.String}
+    schema = {
+        CABLE_NAME: pl.String,
+        CABLE_DISTANCE_M: pl.Float64,
+        ZONE_NAME: pl.String,
+        DISTANCE_TO_SHORE_KM: pl.Float64,
+        EVIDENCE: pl.String,
+    }
     rows = [_annotate_row(r, index, p) for r in events.iter_rows(named=True)]
     extra = pl.DataFrame(rows, schema=schema)
     return events.drop(EVIDENCE).hstack(extra)

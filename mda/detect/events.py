@@ -3,7 +3,7 @@
 Scores are in [0, 1] and built from the evidence only (no learned weights yet):
 
 * loitering: 0.35·duration (saturating at 12 h) + 0.35·cable proximity + 0.15·in a zone
-  + 0.15·slowness (1 − mean speed / threshold)
+  + 0.15·slowness (1 - mean speed / threshold)
 * ais_gap: 0.35·duration (saturating at 24 h) + 0.30·cable (crossed or near)
   + 0.20·likely intentional (Welch et al. 2022) + 0.15·in or across a zone
 
@@ -82,21 +82,33 @@ def _where(row: dict) -> str:
 
 def _score_loitering(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
     slowness = max(0.0, 1 - ev["mean_speed_kn"] / p.loitering.max_speed_kn)
-    score = (0.35 * min(row[DURATION_H] / 12, 1) + 0.35 * cable_factor(row[CABLE_DISTANCE_M], p.annotate)
-             + 0.15 * bool(row[ZONE_NAME]) + 0.15 * slowness)
-    text = (f"loitered for {row[DURATION_H]:.1f} h at {ev['mean_speed_kn']:.1f} kn on average"
-            f"{_where(row)}.")
+    score = (
+        0.35 * min(row[DURATION_H] / 12, 1)
+        + 0.35 * cable_factor(row[CABLE_DISTANCE_M], p.annotate)
+        + 0.15 * bool(row[ZONE_NAME])
+        + 0.15 * slowness
+    )
+    text = (
+        f"loitered for {row[DURATION_H]:.1f} h at {ev['mean_speed_kn']:.1f} kn on average"
+        f"{_where(row)}."
+    )
     return score, text
 
 
 def _score_gap(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
     cable = 1.0 if ev["crosses_cable"] else cable_factor(row[CABLE_DISTANCE_M], p.annotate)
-    score = (0.35 * min(row[DURATION_H] / 24, 1) + 0.30 * cable
-             + 0.20 * bool(ev.get("likely_intentional")) + 0.15 * bool(row[ZONE_NAME]))
+    score = (
+        0.35 * min(row[DURATION_H] / 24, 1)
+        + 0.30 * cable
+        + 0.20 * bool(ev.get("likely_intentional"))
+        + 0.15 * bool(row[ZONE_NAME])
+    )
     across = f", its path crossing the {row[CABLE_NAME]} cable" if ev["crosses_cable"] else ""
-    text = (f"went silent for {row[DURATION_H]:.1f} h{across}{_where(row) if not across else ''} "
-            f"and reappeared {ev['distance_km']:.0f} km away "
-            f"(implied {ev['implied_speed_kn']:.1f} kn).")
+    text = (
+        f"went silent for {row[DURATION_H]:.1f} h{across}{_where(row) if not across else ''} "
+        f"and reappeared {ev['distance_km']:.0f} km away "
+        f"(implied {ev['implied_speed_kn']:.1f} kn)."
+    )
     return score, text
 
 
@@ -116,8 +128,10 @@ def _keep(row: dict, p: DetectParams) -> bool:
     shore = row[DISTANCE_TO_SHORE_KM]
     if shore is None:
         return True
-    minimum = {"loitering": p.loitering.min_shore_distance_nm,
-               "ais_gap": p.gaps.min_shore_distance_nm}.get(row[EVENT_TYPE], 0.0)
+    minimum = {
+        "loitering": p.loitering.min_shore_distance_nm,
+        "ais_gap": p.gaps.min_shore_distance_nm,
+    }.get(row[EVENT_TYPE], 0.0)
     return shore >= minimum * KM_PER_NM
 
 
@@ -130,7 +144,9 @@ def _finish_row(row: dict, names: dict[int, str], p: DetectParams) -> dict:
         score, text = _score_loitering(row, ev, p)
     return {
         **row,
-        EVENT_ID: event_id(row[EVENT_TYPE], row[MMSI], row[OTHER_MMSI], row[START_TIME].isoformat()),
+        EVENT_ID: event_id(
+            row[EVENT_TYPE], row[MMSI], row[OTHER_MMSI], row[START_TIME].isoformat()
+        ),
         SCORE: round(min(max(score, 0.0), 1.0), 3),
         EXPLANATION: f"{_who(row, names)} {text}",
         EVIDENCE: json.dumps(ev, sort_keys=True),
@@ -144,13 +160,17 @@ def latest_names(vessels: pl.DataFrame) -> dict[int, str]:
     return dict(latest.iter_rows())
 
 
-def finalize(annotated: pl.DataFrame, vessels: pl.DataFrame, p: DetectParams,
-             *, day: date, region: str) -> pl.DataFrame:
+def finalize(
+    annotated: pl.DataFrame, vessels: pl.DataFrame, p: DetectParams, *, day: date, region: str
+) -> pl.DataFrame:
     """Filter, score, explain and id annotated candidates; EVENTS_SCHEMA, best first."""
     names = latest_names(vessels)
     rows = [_finish_row(r, names, p) for r in annotated.iter_rows(named=True) if _keep(r, p)]
-    out = pl.DataFrame(rows, schema=annotated.schema | {EVENT_ID: pl.String, SCORE: pl.Float64,
-                                                        EXPLANATION: pl.String})
+    out = pl.DataFrame(
+        rows,
+        schema=annotated.schema | {EVENT_ID: pl.String, SCORE: pl.Float64, EXPLANATION: pl.String},
+    )
     out = out.with_columns(pl.lit(region).alias(REGION), pl.lit(day).alias(EVENT_DATE))
-    return conform(out, EVENTS_SCHEMA).sort([SCORE, START_TIME, EVENT_ID],
-                                            descending=[True, False, False])
+    return conform(out, EVENTS_SCHEMA).sort(
+        [SCORE, START_TIME, EVENT_ID], descending=[True, False, False]
+    )

@@ -32,7 +32,9 @@ def _gap_rows(lf: pl.LazyFrame, p: GapParams) -> pl.LazyFrame:
             _ts0=prev(TS),
         )
         .filter(pl.col("_dt_h") >= p.min_gap_h)
-        .with_columns(_dist_m=haversine_m(pl.col("_lat0"), pl.col("_lon0"), pl.col(LAT), pl.col(LON)))
+        .with_columns(
+            _dist_m=haversine_m(pl.col("_lat0"), pl.col("_lon0"), pl.col(LAT), pl.col(LON))
+        )
     )
 
 

@@ -25,7 +25,9 @@ class LoiteringParams:
     max_speed_kn: float = 2.0  # a position counts as slow below this SOG (implied speed if no SOG)
     max_mean_speed_kn: float = 2.0  # the whole run must average below this
     min_duration_h: float = 2.0
-    max_point_gap_h: float = 1.0  # silence longer than this ends a run: that is a gap, not loitering
+    max_point_gap_h: float = (
+        1.0  # silence longer than this ends a run: that is a gap, not loitering
+    )
     min_shore_distance_nm: float = 20.0  # GFW published events; applied only with a land layer
 
 
@@ -72,13 +74,19 @@ def params_from_dict(overrides: dict[str, Any] | None) -> DetectParams:
     base = DetectParams()
     for section, values in (overrides or {}).items():
         if section not in {f.name for f in fields(base)}:
-            raise ConfigError(f"unknown detector section {section!r}; expected one of "
-                              f"{[f.name for f in fields(base)]}")
+            raise ConfigError(
+                f"unknown detector section {section!r}; expected one of "
+                f"{[f.name for f in fields(base)]}"
+            )
         current = getattr(base, section)
         known = {f.name for f in fields(current)}
         unknown = set(values) - known
         if unknown:
-            raise ConfigError(f"unknown {section} parameter(s) {sorted(unknown)}; "
-                              f"expected some of {sorted(known)}")
-        base = replace(base, **{section: replace(current, **{k: float(v) for k, v in values.items()})})
+            raise ConfigError(
+                f"unknown {section} parameter(s) {sorted(unknown)}; "
+                f"expected some of {sorted(known)}"
+            )
+        base = replace(
+            base, **{section: replace(current, **{k: float(v) for k, v in values.items()})}
+        )
     return base

@@ -82,10 +82,16 @@ def _geometry(feat: dict[str, Any], path: Path, index: int) -> BaseGeometry | No
     try:
         geom = shape(feat["geometry"])
     except (ValueError, TypeError, KeyError, AttributeError) as e:
-        raise ReferenceLayerError(f"{path}: feature {index} has an unreadable geometry ({e})") from e
+        raise ReferenceLayerError(
+            f"{path}: feature {index} has an unreadable geometry ({e})"
+        ) from e
     if not geom.is_valid:
-        log.warning("%s: feature %d has an invalid geometry (%s); repaired with make_valid",
-                    path, index, shapely.is_valid_reason(geom))
+        log.warning(
+            "%s: feature %d has an invalid geometry (%s); repaired with make_valid",
+            path,
+            index,
+            shapely.is_valid_reason(geom),
+        )
         geom = _repair(geom)
     return geom
 
@@ -157,13 +163,15 @@ def load_zones(path: Path, default_kind: str = "zone") -> tuple[Zone, ...]:
         if not polys:
             raise ReferenceLayerError(f"{path}: feature {i} is a {geom.geom_type}, not a polygon")
         props = feat.get("properties") or {}
-        zones.append(Zone(
-            name=str(_first(props, NAME_KEYS) or f"{Path(path).stem} #{i + 1}"),
-            kind=str(_first(props, KIND_KEYS) or default_kind),
-            geometry=shapely.union_all(polys),
-            valid_from=_parse_time(props.get("valid_from"), path, "valid_from"),
-            valid_to=_parse_time(props.get("valid_to"), path, "valid_to"),
-        ))
+        zones.append(
+            Zone(
+                name=str(_first(props, NAME_KEYS) or f"{Path(path).stem} #{i + 1}"),
+                kind=str(_first(props, KIND_KEYS) or default_kind),
+                geometry=shapely.union_all(polys),
+                valid_from=_parse_time(props.get("valid_from"), path, "valid_from"),
+                valid_to=_parse_time(props.get("valid_to"), path, "valid_to"),
+            )
+        )
     return tuple(zones)
 
 

@@ -64,8 +64,9 @@ def ingest_step(ctx: DayContext, inputs: Sequence[Path]) -> dict[str, Any]:
 
 def _lookback(ctx: DayContext) -> pl.LazyFrame:
     """Each vessel's last position of the previous day (empty if that day was not ingested)."""
-    previous = lake.scan_partition(ctx.lake, POSITIONS, ctx.day - timedelta(days=1),
-                                   schema=POSITIONS_SCHEMA)
+    previous = lake.scan_partition(
+        ctx.lake, POSITIONS, ctx.day - timedelta(days=1), schema=POSITIONS_SCHEMA
+    )
     return previous.sort([MMSI, TS]).group_by(MMSI).tail(1)
 
 
@@ -74,8 +75,15 @@ def detect_step(ctx: DayContext, layers: ReferenceLayers | None = None) -> dict[
     layers = layers if layers is not None else ctx.region.load_layers()
     positions = lake.scan_partition(ctx.lake, POSITIONS, ctx.day, schema=POSITIONS_SCHEMA)
     vessels = lake.scan_partition(ctx.lake, VESSELS, ctx.day, schema=VESSELS_SCHEMA).collect()
-    events = detect_day(positions, vessels, SpatialIndex.build(layers), ctx.region.params,
-                        day=ctx.day, region=ctx.region.name, lookback=_lookback(ctx))
+    events = detect_day(
+        positions,
+        vessels,
+        SpatialIndex.build(layers),
+        ctx.region.params,
+        day=ctx.day,
+        region=ctx.region.name,
+        lookback=_lookback(ctx),
+    )
     lake.write_partition(ctx.lake, EVENTS, ctx.day, events)
     counts = events.group_by("event_type").len().sort("event_type")
     summary = {"events": events.height, "by_type": dict(counts.iter_rows())}
@@ -83,38 +91,54 @@ def detect_step(ctx: DayContext, layers: ReferenceLayers | None = None) -> dict[
     return summary
 
 
-def load_step(ctx: DayContext, postgis_url: str | None,
-              layers: ReferenceLayers | None = None) -> dict[str, Any]:
+def load_step(
+    ctx: DayContext, postgis_url: str | None, layers: ReferenceLayers | None = None
+) -> dict[str, Any]:
     """Load the day into PostGIS; with no URL, skip with a log line."""
     if not postgis_url:
         log.info("no PostGIS connection configured: skipping the warehouse load for %s", ctx.day)
         return {"skipped": True}
     from mda.store import warehouse  # imported here: SQLAlchemy only when a warehouse is used
 
-    frames = {t: lake.scan_partition(ctx.lake, t, ctx.day, schema=s).collect()
-              for t, s in ((POSITIONS, POSITIONS_SCHEMA), (VESSELS, VESSELS_SCHEMA),
-                           (EVENTS, EVENTS_SCHEMA))}
+    frames = {
+        t: lake.scan_partition(ctx.lake, t, ctx.day, schema=s).collect()
+        for t, s in (
+            (POSITIONS, POSITIONS_SCHEMA),
+            (VESSELS, VESSELS_SCHEMA),
+            (EVENTS, EVENTS_SCHEMA),
+        )
+    }
     layers = layers if layers is not None else ctx.region.load_layers()
-    counts = warehouse.load_day(postgis_url, ctx.day, region=ctx.region.name, layers=layers,
-                                **frames)
+    counts = warehouse.load_day(
+        postgis_url, ctx.day, region=ctx.region.name, layers=layers, **frames
+    )
     log.info("loaded %s %s into PostGIS: %s", ctx.region.name, ctx.day, counts)
     return {"skipped": False, **counts}
 
 
-def report_step(ctx: DayContext, layers: ReferenceLayers | None = None,
-                ingest_summary: dict[str, Any] | None = None) -> dict[str, Any]:
+def report_step(
+    ctx: DayContext,
+    layers: ReferenceLayers | None = None,
+    ingest_summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Render the day's report and event exports into ``ctx.out_dir``."""
     from mda.reports.daily import render_daily_report
 
     layers = layers if layers is not None else ctx.region.load_layers()
     read = lambda t, s: lake.scan_partition(ctx.lake, t, ctx.day, schema=s).collect()  # noqa: E731
     if ingest_summary is None:
-        ingest_summary = quarantine_summary(read(QUARANTINE, QUARANTINE_SCHEMA),
-                                            read(POSITIONS, POSITIONS_SCHEMA))
+        ingest_summary = quarantine_summary(
+            read(QUARANTINE, QUARANTINE_SCHEMA), read(POSITIONS, POSITIONS_SCHEMA)
+        )
     files = render_daily_report(
-        events=read(EVENTS, EVENTS_SCHEMA), vessels=read(VESSELS, VESSELS_SCHEMA), layers=layers,
-        region=ctx.region.title or ctx.region.name, day=ctx.day, out_dir=ctx.out_dir,
-        positions=read(POSITIONS, POSITIONS_SCHEMA), ingest_summary=ingest_summary,
+        events=read(EVENTS, EVENTS_SCHEMA),
+        vessels=read(VESSELS, VESSELS_SCHEMA),
+        layers=layers,
+        region=ctx.region.title or ctx.region.name,
+        day=ctx.day,
+        out_dir=ctx.out_dir,
+        positions=read(POSITIONS, POSITIONS_SCHEMA),
+        ingest_summary=ingest_summary,
         params=ctx.region.params.as_dict(),
     )
     log.info("report for %s %s: %s", ctx.region.name, ctx.day, files.html)
@@ -144,12 +168,17 @@ def day_context(region_name: str, interval_start: datetime, settings: Settings) 
     """The DayContext of a region for the UTC day that starts the data interval."""
     regions = load_regions(settings.regions_file)
     if region_name not in regions:
-        raise ConfigError(f"region {region_name!r} not in {settings.regions_file}; "
-                          f"known: {sorted(regions)}")
+        raise ConfigError(
+            f"region {region_name!r} not in {settings.regions_file}; known: {sorted(regions)}"
+        )
     region = regions[region_name]
     day = interval_start.astimezone(UTC).date()
-    return DayContext(day=day, region=region, lake=settings.lake / region.name,
-                      out_dir=settings.reports / region.name / day.isoformat())
+    return DayContext(
+        day=day,
+        region=region,
+        lake=settings.lake / region.name,
+        out_dir=settings.reports / region.name / day.isoformat(),
+    )
 
 
 def ingest_interval(region_name: str, interval_start: datetime, settings: Settings) -> dict:
@@ -163,14 +192,20 @@ def detect_interval(region_name: str, interval_start: datetime, settings: Settin
     return detect_step(day_context(region_name, interval_start, settings))
 
 
-def load_interval(region_name: str, interval_start: datetime, settings: Settings,
-                  postgis_url: str | None) -> dict:
+def load_interval(
+    region_name: str, interval_start: datetime, settings: Settings, postgis_url: str | None
+) -> dict:
     """Load step for a scheduler (skips with a log line when postgis_url is None)."""
     return load_step(day_context(region_name, interval_start, settings), postgis_url)
 
 
-def report_interval(region_name: str, interval_start: datetime, settings: Settings,
-                    ingest_summary: dict | None = None) -> dict:
+def report_interval(
+    region_name: str,
+    interval_start: datetime,
+    settings: Settings,
+    ingest_summary: dict | None = None,
+) -> dict:
     """Report step for a scheduler."""
-    return report_step(day_context(region_name, interval_start, settings),
-                       ingest_summary=ingest_summary)
+    return report_step(
+        day_context(region_name, interval_start, settings), ingest_summary=ingest_summary
+    )

@@ -12,15 +12,23 @@ from mda.store.load import load_day as _load_day
 from mda.store.load import load_reference
 
 
-def load_day(url: str, day: date, *, region: str, layers: ReferenceLayers,
-             positions: pl.DataFrame, vessels: pl.DataFrame,
-             events: pl.DataFrame) -> dict[str, int]:
+def load_day(
+    url: str,
+    day: date,
+    *,
+    region: str,
+    layers: ReferenceLayers,
+    positions: pl.DataFrame,
+    vessels: pl.DataFrame,
+    events: pl.DataFrame,
+) -> dict[str, int]:
     """Replace one (region, day) in the warehouse and its reference layers, in one transaction."""
     engine = setup_database(url)
     try:
         with connect_checked(engine) as conn, conn.begin():
-            counts = _load_day(conn, day, positions=positions, vessels=vessels, events=events,
-                               region=region)
+            counts = _load_day(
+                conn, day, positions=positions, vessels=vessels, events=events, region=region
+            )
             layer_counts = load_reference(conn, layers)
     finally:
         engine.dispose()

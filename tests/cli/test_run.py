@@ -18,9 +18,14 @@ from mda.sim import data_file
 from tests.scenarios import DEMO_DAY, small_day, write_nmea
 
 runner = CliRunner()
-LAYERS = ["--cables", str(data_file("cables")),
-          "--zones", str(data_file("zones")),
-          "--coastline", str(data_file("land"))]
+LAYERS = [
+    "--cables",
+    str(data_file("cables")),
+    "--zones",
+    str(data_file("zones")),
+    "--coastline",
+    str(data_file("land")),
+]
 DAY = DEMO_DAY.isoformat()
 
 
@@ -34,8 +39,19 @@ def day_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
     nmea = write_nmea(small_day(), tmp / "ais.nmea")
     out = tmp / "out"
-    result = mda("run", "--date", DAY, "--input", str(nmea), "--region", "baltic_demo",
-                 *LAYERS, "--out", str(out), "--json")
+    result = mda(
+        "run",
+        "--date",
+        DAY,
+        "--input",
+        str(nmea),
+        "--region",
+        "baltic_demo",
+        *LAYERS,
+        "--out",
+        str(out),
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     return out, json.loads(result.stdout), nmea
 
@@ -75,8 +91,18 @@ def test_every_line_is_accounted_for(day_run):
 def test_rerunning_a_day_replaces_it(day_run, tmp_path):
     out, _, nmea = day_run
     before = pl.read_parquet(out / "events.parquet")
-    again = mda("run", "--date", DAY, "--input", str(nmea), "--region", "baltic_demo",
-                *LAYERS, "--out", str(out))
+    again = mda(
+        "run",
+        "--date",
+        DAY,
+        "--input",
+        str(nmea),
+        "--region",
+        "baltic_demo",
+        *LAYERS,
+        "--out",
+        str(out),
+    )
     assert again.exit_code == 0, again.output
     assert pl.read_parquet(out / "events.parquet").equals(before)
     parts = list((out / "lake" / "positions").rglob("*.parquet"))
@@ -86,13 +112,18 @@ def test_rerunning_a_day_replaces_it(day_run, tmp_path):
 def test_console_script_is_installed_and_prints_the_report_path(day_run, tmp_path):
     _, _, nmea = day_run
     exe = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "mda"
-    proc = subprocess.run([str(exe), "run", "--date", DAY, "--input", str(nmea), "--out",
-                           str(tmp_path / "o")], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(exe), "run", "--date", DAY, "--input", str(nmea), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"Report: {tmp_path / 'o' / 'report.html'}" in proc.stdout
 
 
 # --- bad input: one clear line, no traceback, non-zero exit -------------------------------
+
 
 def _refused(result, *fragments: str) -> None:
     assert result.exit_code != 0
@@ -104,23 +135,36 @@ def _refused(result, *fragments: str) -> None:
 
 
 def test_missing_input_file(tmp_path):
-    _refused(mda("run", "--date", DAY, "--input", str(tmp_path / "nope.csv"), "--out",
-                 str(tmp_path / "o")), "nope.csv")
+    _refused(
+        mda(
+            "run",
+            "--date",
+            DAY,
+            "--input",
+            str(tmp_path / "nope.csv"),
+            "--out",
+            str(tmp_path / "o"),
+        ),
+        "nope.csv",
+    )
 
 
 def test_csv_missing_a_column(tmp_path):
     bad = tmp_path / "AIS_2024_03_05.csv"
-    bad.write_text("MMSI,BaseDateTime,LAT,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
-                   "Status,Length,Width,Draft,Cargo,TransceiverClass\n"
-                   "230000001,2024-03-05T00:00:00,57.0,10,90,90,X,,,70,0,100,20,5,,A\n")
+    bad.write_text(
+        "MMSI,BaseDateTime,LAT,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
+        "Status,Length,Width,Draft,Cargo,TransceiverClass\n"
+        "230000001,2024-03-05T00:00:00,57.0,10,90,90,X,,,70,0,100,20,5,,A\n"
+    )
     _refused(mda("run", "--date", DAY, "--input", str(bad), "--out", str(tmp_path / "o")), "LON")
 
 
 def test_empty_file(tmp_path):
     empty = tmp_path / "empty.nmea"
     empty.write_text("")
-    _refused(mda("run", "--date", DAY, "--input", str(empty), "--out", str(tmp_path / "o")),
-             "empty")
+    _refused(
+        mda("run", "--date", DAY, "--input", str(empty), "--out", str(tmp_path / "o")), "empty"
+    )
 
 
 def test_truncated_gzip(tmp_path, day_run):
@@ -128,19 +172,33 @@ def test_truncated_gzip(tmp_path, day_run):
     data = gzip.compress(nmea.read_bytes())
     cut = tmp_path / "cut.nmea.gz"
     cut.write_bytes(data[: len(data) // 2])
-    _refused(mda("run", "--date", DAY, "--input", str(cut), "--out", str(tmp_path / "o")),
-             "cut.nmea.gz")
+    _refused(
+        mda("run", "--date", DAY, "--input", str(cut), "--out", str(tmp_path / "o")), "cut.nmea.gz"
+    )
 
 
 def test_bad_date(tmp_path):
-    _refused(mda("run", "--date", "05/03/2024", "--input", "x", "--out", str(tmp_path)),
-             "YYYY-MM-DD")
+    _refused(
+        mda("run", "--date", "05/03/2024", "--input", "x", "--out", str(tmp_path)), "YYYY-MM-DD"
+    )
 
 
 def test_unknown_region(tmp_path, day_run):
     _, _, nmea = day_run
-    _refused(mda("run", "--date", DAY, "--input", str(nmea), "--region", "atlantis",
-                 "--out", str(tmp_path)), "atlantis")
+    _refused(
+        mda(
+            "run",
+            "--date",
+            DAY,
+            "--input",
+            str(nmea),
+            "--region",
+            "atlantis",
+            "--out",
+            str(tmp_path),
+        ),
+        "atlantis",
+    )
 
 
 @pytest.mark.db
@@ -148,14 +206,32 @@ def test_run_loads_postgis_when_a_url_is_given(day_run, pg_fresh_url, tmp_path):
     from mda.store import make_engine, run_query
 
     _, _, nmea = day_run
-    result = mda("run", "--date", DAY, "--input", str(nmea), "--region", "baltic_demo",
-                 "--out", str(tmp_path / "o"), "--postgis-url", pg_fresh_url, "--json")
+    result = mda(
+        "run",
+        "--date",
+        DAY,
+        "--input",
+        str(nmea),
+        "--region",
+        "baltic_demo",
+        "--out",
+        str(tmp_path / "o"),
+        "--postgis-url",
+        pg_fresh_url,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     events = pl.read_parquet(tmp_path / "o" / "events.parquet")
     engine = make_engine(pg_fresh_url)
     with engine.connect() as conn:
-        gaps = run_query(conn, "repeated_gaps", min_gaps=1,
-                         start=datetime(2024, 3, 4, tzinfo=UTC), end=datetime(2024, 3, 6, tzinfo=UTC))
+        gaps = run_query(
+            conn,
+            "repeated_gaps",
+            min_gaps=1,
+            start=datetime(2024, 3, 4, tzinfo=UTC),
+            end=datetime(2024, 3, 6, tzinfo=UTC),
+        )
     engine.dispose()
     assert {r["mmsi"] for r in gaps} == set(
-        events.filter(pl.col("event_type") == "ais_gap")["mmsi"])
+        events.filter(pl.col("event_type") == "ais_gap")["mmsi"]
+    )

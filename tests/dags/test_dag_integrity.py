@@ -9,7 +9,16 @@ import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
-HEAVY = {"polars", "shapely", "sqlalchemy", "geoalchemy2", "psycopg", "sklearn", "matplotlib", "mda"}
+HEAVY = {
+    "polars",
+    "shapely",
+    "sqlalchemy",
+    "geoalchemy2",
+    "psycopg",
+    "sklearn",
+    "matplotlib",
+    "mda",
+}
 
 pytestmark = pytest.mark.airflow
 
@@ -34,8 +43,11 @@ def test_no_heavy_imports_at_top_level(path):
     """Parse time stays fast: heavy libraries and mda are imported inside tasks only."""
     tree = ast.parse(path.read_text())
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    names = {(a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0]
-             for n in top for a in n.names}
+    names = {
+        (a.name if isinstance(n, ast.Import) else n.module or "").split(".")[0]
+        for n in top
+        for a in n.names
+    }
     assert not names & HEAVY
 
 

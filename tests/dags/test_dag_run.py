@@ -56,8 +56,9 @@ def test_dag_run_produces_the_truth_events_and_the_report(airflow_db, home, capl
 
 
 @pytest.mark.db
-def test_dag_run_loads_postgis_through_the_airflow_connection(airflow_db, home, pg_fresh_url,
-                                                              monkeypatch):
+def test_dag_run_loads_postgis_through_the_airflow_connection(
+    airflow_db, home, pg_fresh_url, monkeypatch
+):
     from mda.store import make_engine
 
     monkeypatch.setenv("AIRFLOW_CONN_MDA_POSTGIS", pg_fresh_url)
@@ -69,8 +70,11 @@ def test_dag_run_loads_postgis_through_the_airflow_connection(airflow_db, home, 
     with engine.connect() as conn:
         n_events = conn.exec_driver_sql("SELECT count(*) FROM mda.events").scalar()
         n_positions = conn.exec_driver_sql(
-            "SELECT count(*) FROM mda.positions WHERE day = '2024-03-05'").scalar()
+            "SELECT count(*) FROM mda.positions WHERE day = '2024-03-05'"
+        ).scalar()
     engine.dispose()
     assert n_events == events.height > 0
-    lake_positions = pl.read_parquet(next((home / "lake" / REGION / "positions").rglob("*.parquet")))
+    lake_positions = pl.read_parquet(
+        next((home / "lake" / REGION / "positions").rglob("*.parquet"))
+    )
     assert n_positions == lake_positions.height

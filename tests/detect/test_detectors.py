@@ -27,6 +27,9 @@ CABLE = Cable(name="Test cable", geometry=shapely.LineString([(19.0, 56.0), (19.
 LAND = shapely.box(16.0, 55.0, 18.0, 59.0)
 
 
+NO_LAYERS, DEFAULTS = ReferenceLayers(), DetectParams()
+
+
 def h(hours: float) -> timedelta:
     return timedelta(hours=hours)
 
@@ -42,17 +45,33 @@ def cut(df: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     return df.filter((pl.col(TS) < start) | (pl.col(TS) >= end))
 
 
-def run(positions: pl.DataFrame, layers=ReferenceLayers(), params=DetectParams(),
-        lookback: pl.DataFrame | None = None) -> pl.DataFrame:
-    return detect_day(positions.lazy(), empty(VESSELS_SCHEMA), SpatialIndex.build(layers), params,
-                      day=DAY, region="test", lookback=None if lookback is None else lookback.lazy())
+def run(
+    positions: pl.DataFrame,
+    layers: ReferenceLayers = NO_LAYERS,
+    params: DetectParams = DEFAULTS,
+    lookback: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    return detect_day(
+        positions.lazy(),
+        empty(VESSELS_SCHEMA),
+        SpatialIndex.build(layers),
+        params,
+        day=DAY,
+        region="test",
+        lookback=None if lookback is None else lookback.lazy(),
+    )
 
 
 # --- loitering ---------------------------------------------------------------------------
 
+
 def test_four_hours_slow_at_sea_is_loitering():
-    df = pl.concat([transit(MMSI_A, T0, 2), make_loiter(MMSI_A, 19.5, 56.9, T0 + h(2), 4.0,
-                                                         speed_kn=0.5, interval_s=60)])
+    df = pl.concat(
+        [
+            transit(MMSI_A, T0, 2),
+            make_loiter(MMSI_A, 19.5, 56.9, T0 + h(2), 4.0, speed_kn=0.5, interval_s=60),
+        ]
+    )
     ev = detect_loitering(df.lazy(), LoiteringParams()).collect()
     assert ev.height == 1
     assert ev["duration_h"][0] == pytest.approx(4.0, abs=0.05)
@@ -93,6 +112,7 @@ def test_loitering_over_a_cable_names_the_cable_and_scores_high():
 
 # --- gaps ---------------------------------------------------------------------------------
 
+
 def test_eight_hour_silence_is_a_gap_with_its_ends():
     df = cut(transit(MMSI_A, T0, 20), T0 + h(4), T0 + h(12))
     (row,) = detect_gaps(df.lazy(), GapParams()).collect().iter_rows(named=True)
@@ -132,10 +152,16 @@ def test_duplicate_timestamps_do_not_make_events():
 
 # --- zones, ids, ordering -----------------------------------------------------------------
 
+
 def test_zone_applies_only_while_valid():
     area = shapely.box(19.3, 56.8, 19.7, 57.0)
-    expired = Zone("Old closure", "fishing_closure", area,
-                   valid_from=datetime(2015, 1, 1, tzinfo=UTC), valid_to=datetime(2016, 1, 1, tzinfo=UTC))
+    expired = Zone(
+        "Old closure",
+        "fishing_closure",
+        area,
+        valid_from=datetime(2015, 1, 1, tzinfo=UTC),
+        valid_to=datetime(2016, 1, 1, tzinfo=UTC),
+    )
     current = Zone("Cable protection zone", "cable_protection", area)
     df = make_loiter(MMSI_A, 19.5, 56.9, T0, 4.0, speed_kn=0.5, interval_s=60)
     ev = run(df, ReferenceLayers(zones=(expired, current)))
@@ -144,8 +170,9 @@ def test_zone_applies_only_while_valid():
 
 def test_cable_search_radius_edge():
     # 10 km east of the cable: inside a 10.5 km search radius, outside a 9.5 km one.
-    df = make_loiter(MMSI_A, 19.0 + 10_000 / (111_195 * 0.5446), 57.0, T0, 4.0, speed_kn=0.01,
-                     interval_s=60)
+    df = make_loiter(
+        MMSI_A, 19.0 + 10_000 / (111_195 * 0.5446), 57.0, T0, 4.0, speed_kn=0.01, interval_s=60
+    )
     layers = ReferenceLayers(cables=(CABLE,))
     near = run(df, layers, params_from_dict({"annotate": {"cable_search_km": 10.5}}))
     far = run(df, layers, params_from_dict({"annotate": {"cable_search_km": 9.5}}))
