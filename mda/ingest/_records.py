@@ -75,6 +75,7 @@ REASONS = (
     "no_position",  # a position report with lat 91 / lon 181 or out of range, no static data
     "empty_static",  # a static message with every field "not available"
     "duplicate",  # the same transmission heard twice, or nothing new (same mmsi, ts, lat, lon)
+    "static_unchanged",  # a static report identical to one the vessel already sent
 )
 
 
@@ -201,8 +202,16 @@ def _judge(records: pl.DataFrame, day: date | None) -> pl.DataFrame:
     )
     nothing_new = ~(pl.col("_pos_new") | pl.col("_static_new"))
     dup = pl.col(s.REASON).is_null() & (pl.col(HEARD_TWICE).fill_null(False) | nothing_new)
+    # A static report repeating what the vessel already said is normal AIS behaviour (every
+    # 6 min): kept raw like any reject, but named apart so it does not read as bad data.
+    static_repeat = dup & ~pl.col(_HAS_POS) & ~pl.col(HEARD_TWICE).fill_null(False)
     return judged.with_columns(
-        pl.when(dup).then(pl.lit("duplicate")).otherwise(pl.col(s.REASON)).alias(s.REASON)
+        pl.when(static_repeat)
+        .then(pl.lit("static_unchanged"))
+        .when(dup)
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.col(s.REASON))
+        .alias(s.REASON)
     )
 
 
