@@ -33,25 +33,18 @@ def mda(*args: str):
     return runner.invoke(app, list(args))
 
 
+def mda_run(inp, out, *extra: str):
+    """`mda run` for the test day over one input file."""
+    return mda("run", "--date", DAY, "--input", str(inp), "--out", str(out), *extra)
+
+
 @pytest.fixture(scope="module")
 def day_run(tmp_path_factory):
     """One `mda run` over the small simulated day, with the demo region's parameters."""
     tmp = tmp_path_factory.mktemp("run")
     nmea = write_nmea(small_day(), tmp / "ais.nmea")
     out = tmp / "out"
-    result = mda(
-        "run",
-        "--date",
-        DAY,
-        "--input",
-        str(nmea),
-        "--region",
-        "baltic_demo",
-        *LAYERS,
-        "--out",
-        str(out),
-        "--json",
-    )
+    result = mda_run(nmea, out, "--region", "baltic_demo", *LAYERS, "--json")
     assert result.exit_code == 0, result.output
     return out, json.loads(result.stdout), nmea
 
@@ -91,18 +84,7 @@ def test_every_line_is_accounted_for(day_run):
 def test_rerunning_a_day_replaces_it(day_run, tmp_path):
     out, _, nmea = day_run
     before = pl.read_parquet(out / "events.parquet")
-    again = mda(
-        "run",
-        "--date",
-        DAY,
-        "--input",
-        str(nmea),
-        "--region",
-        "baltic_demo",
-        *LAYERS,
-        "--out",
-        str(out),
-    )
+    again = mda_run(nmea, out, "--region", "baltic_demo", *LAYERS)
     assert again.exit_code == 0, again.output
     assert pl.read_parquet(out / "events.parquet").equals(before)
     parts = list((out / "lake" / "positions").rglob("*.parquet"))
@@ -136,15 +118,7 @@ def _refused(result, *fragments: str) -> None:
 
 def test_missing_input_file(tmp_path):
     _refused(
-        mda(
-            "run",
-            "--date",
-            DAY,
-            "--input",
-            str(tmp_path / "nope.csv"),
-            "--out",
-            str(tmp_path / "o"),
-        ),
+        mda_run(tmp_path / "nope.csv", tmp_path / "o"),
         "nope.csv",
     )
 
@@ -156,15 +130,13 @@ def test_csv_missing_a_column(tmp_path):
         "Status,Length,Width,Draft,Cargo,TransceiverClass\n"
         "230000001,2024-03-05T00:00:00,57.0,10,90,90,X,,,70,0,100,20,5,,A\n"
     )
-    _refused(mda("run", "--date", DAY, "--input", str(bad), "--out", str(tmp_path / "o")), "LON")
+    _refused(mda_run(bad, tmp_path / "o"), "LON")
 
 
 def test_empty_file(tmp_path):
     empty = tmp_path / "empty.nmea"
     empty.write_text("")
-    _refused(
-        mda("run", "--date", DAY, "--input", str(empty), "--out", str(tmp_path / "o")), "empty"
-    )
+    _refused(mda_run(empty, tmp_path / "o"), "empty")
 
 
 def test_truncated_gzip(tmp_path, day_run):
@@ -172,9 +144,7 @@ def test_truncated_gzip(tmp_path, day_run):
     data = gzip.compress(nmea.read_bytes())
     cut = tmp_path / "cut.nmea.gz"
     cut.write_bytes(data[: len(data) // 2])
-    _refused(
-        mda("run", "--date", DAY, "--input", str(cut), "--out", str(tmp_path / "o")), "cut.nmea.gz"
-    )
+    _refused(mda_run(cut, tmp_path / "o"), "cut.nmea.gz")
 
 
 def test_bad_date(tmp_path):
@@ -186,17 +156,7 @@ def test_bad_date(tmp_path):
 def test_unknown_region(tmp_path, day_run):
     _, _, nmea = day_run
     _refused(
-        mda(
-            "run",
-            "--date",
-            DAY,
-            "--input",
-            str(nmea),
-            "--region",
-            "atlantis",
-            "--out",
-            str(tmp_path),
-        ),
+        mda_run(nmea, tmp_path, "--region", "atlantis"),
         "atlantis",
     )
 
@@ -206,19 +166,8 @@ def test_run_loads_postgis_when_a_url_is_given(day_run, pg_fresh_url, tmp_path):
     from mda.store import make_engine, run_query
 
     _, _, nmea = day_run
-    result = mda(
-        "run",
-        "--date",
-        DAY,
-        "--input",
-        str(nmea),
-        "--region",
-        "baltic_demo",
-        "--out",
-        str(tmp_path / "o"),
-        "--postgis-url",
-        pg_fresh_url,
-        "--json",
+    result = mda_run(
+        nmea, tmp_path / "o", "--region", "baltic_demo", "--postgis-url", pg_fresh_url, "--json"
     )
     assert result.exit_code == 0, result.output
     events = pl.read_parquet(tmp_path / "o" / "events.parquet")
