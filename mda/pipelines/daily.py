@@ -138,11 +138,29 @@ def report_step(
         day=ctx.day,
         out_dir=ctx.out_dir,
         positions=read(POSITIONS, POSITIONS_SCHEMA),
-        ingest_summary=ingest_summary,
+        ingest_summary=report_labels(ingest_summary),
         params=ctx.region.params.as_dict(),
     )
     log.info("report for %s %s: %s", ctx.region.name, ctx.day, files.html)
     return {"report": str(files.html), "out_dir": str(ctx.out_dir)}
+
+
+REPORT_LABELS = {
+    "lines_read": "Lines read",
+    "accepted": "Lines accepted",
+    "rejected": "Lines quarantined",
+    "positions": "Positions stored",
+    "vessels": "Static vessel records",
+    "mmsi": "Distinct MMSI with positions",
+    "rejects": "Quarantined lines by reason",
+    "skipped": "Non-data lines skipped",
+}
+
+
+def report_labels(summary: dict[str, Any]) -> dict[str, Any]:
+    """The ingest summary with readable names, in a fixed order, for the report."""
+    known = {REPORT_LABELS[k]: summary[k] for k in REPORT_LABELS if k in summary}
+    return known | {k: v for k, v in summary.items() if k not in REPORT_LABELS}
 
 
 def quarantine_summary(quarantine: pl.DataFrame, positions: pl.DataFrame) -> dict[str, Any]:
