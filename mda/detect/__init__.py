@@ -12,9 +12,11 @@ import polars as pl
 from mda.detect.annotate import SpatialIndex, annotate
 from mda.detect.events import finalize
 from mda.detect.gaps import detect_gaps
+from mda.detect.identity import detect_invalid_mmsi, detect_shared_mmsi
 from mda.detect.loitering import detect_loitering
 from mda.detect.params import DetectParams
-from mda.schema import END_TIME, EVENTS_SCHEMA, empty
+from mda.detect.segment import segment
+from mda.schema import END_TIME, EVENTS_SCHEMA, TS, empty
 
 __all__ = ["DetectParams", "SpatialIndex", "detect_day"]
 
@@ -39,14 +41,25 @@ def detect_day(
 
     positions: the day's positions. lookback: earlier positions (e.g. each vessel's last
     position of the previous day) so a gap that started before midnight and ended today is
-    found; gaps are attributed to the day they end in. Loitering uses the day's positions only.
+    found; gaps are attributed to the day they end in. Positions are first split into track
+    segments (mda.detect.segment) so two transmitters sharing an MMSI are two tracks; the other
+    detectors then work per segment. Loitering and identity checks use the day's positions only.
     """
     start, end = day_bounds(day)
     history = positions if lookback is None else pl.concat([lookback, positions], how="vertical")
-    gaps = detect_gaps(history, params.gaps).filter(
+    tracks = segment(history, params.segment).lazy()
+    today = tracks.filter(pl.col(TS) >= start)
+    gaps = detect_gaps(tracks, params.gaps).filter(
         (pl.col(END_TIME) >= start) & (pl.col(END_TIME) < end)
     )
-    candidates = pl.concat([detect_loitering(positions, params.loitering), gaps]).collect()
+    candidates = pl.concat(
+        [
+            detect_loitering(today, params.loitering),
+            gaps,
+            detect_shared_mmsi(today, params.identity),
+            detect_invalid_mmsi(today),
+        ]
+    ).collect()
     if candidates.is_empty():
         return empty(EVENTS_SCHEMA)
     annotated = annotate(candidates, index, params.annotate)

@@ -6,6 +6,7 @@ Scores are in [0, 1] and built from the evidence only (no learned weights yet):
   + 0.15·slowness (1 - mean speed / threshold)
 * ais_gap: 0.35·duration (saturating at 24 h) + 0.30·cable (crossed or near)
   + 0.20·likely intentional (Welch et al. 2022) + 0.15·in or across a zone
+* identity_conflict: shared MMSI 0.6 + 0.4·overlap (saturating at 6 h); invalid MMSI 0.3
 
 Cable proximity is 1 within ``cable_near_m``, falling linearly to 0 at ``cable_search_km``.
 """
@@ -44,9 +45,11 @@ from mda.schema import (
 KM_PER_NM = 1.852
 
 
-def event_id(event_type: str, mmsi: int, other_mmsi: int | None, start_iso: str) -> str:
-    """Deterministic id: a hash of the fields that define an event."""
-    key = f"{event_type}|{mmsi}|{other_mmsi or ''}|{start_iso}"
+def event_id(
+    event_type: str, mmsi: int, other_mmsi: int | None, start_iso: str, kind: str = ""
+) -> str:
+    """Deterministic id: a hash of the fields that define an event (kind: a sub-type)."""
+    key = f"{event_type}|{mmsi}|{other_mmsi or ''}|{start_iso}" + (f"|{kind}" if kind else "")
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
@@ -112,6 +115,27 @@ def _score_gap(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
     return score, text
 
 
+def _score_identity(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    if ev["kind"] == "shared_mmsi":
+        score = 0.6 + 0.4 * min(row[DURATION_H] / 6, 1)
+        text = (
+            f"was transmitted from two places at once for {row[DURATION_H]:.1f} h, "
+            f"{ev['separation_km']:.0f} km apart: two transmitters are using this MMSI."
+        )
+        return score, text
+    return 0.3, (
+        f"uses an MMSI that is not a valid ship identity (MID {ev['mid']} is "
+        "unallocated, or the number is a placeholder)."
+    )
+
+
+SCORERS = {
+    "loitering": _score_loitering,
+    "ais_gap": _score_gap,
+    "identity_conflict": _score_identity,
+}
+
+
 def _gap_flags(ev: dict, shore_km: float | None, p: DetectParams) -> dict:
     g = p.gaps
     if shore_km is None:
@@ -139,14 +163,11 @@ def _finish_row(row: dict, names: dict[int, str], p: DetectParams) -> dict:
     ev = json.loads(row[EVIDENCE])
     if row[EVENT_TYPE] == "ais_gap":
         ev = _gap_flags(ev, row[DISTANCE_TO_SHORE_KM], p)
-        score, text = _score_gap(row, ev, p)
-    else:
-        score, text = _score_loitering(row, ev, p)
+    score, text = SCORERS[row[EVENT_TYPE]](row, ev, p)
+    start = row[START_TIME].isoformat()
     return {
         **row,
-        EVENT_ID: event_id(
-            row[EVENT_TYPE], row[MMSI], row[OTHER_MMSI], row[START_TIME].isoformat()
-        ),
+        EVENT_ID: event_id(row[EVENT_TYPE], row[MMSI], row[OTHER_MMSI], start, ev.get("kind", "")),
         SCORE: round(min(max(score, 0.0), 1.0), 3),
         EXPLANATION: f"{_who(row, names)} {text}",
         EVIDENCE: json.dumps(ev, sort_keys=True),

@@ -6,6 +6,9 @@ import polars as pl
 
 from mda.schema import LAT, LON, MMSI, SOG_KN, TS
 
+SEG_ID = "seg_id"  # track segment within one MMSI (see mda.detect.segment)
+TRACK = [MMSI, SEG_ID]  # one physical transmitter's track
+
 EARTH_RADIUS_M = 6_371_008.8
 M_PER_NM = 1852.0
 
@@ -20,8 +23,8 @@ def haversine_m(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> p
 
 
 def prev(col: str) -> pl.Expr:
-    """The previous value of a column within the same vessel (frame sorted by mmsi, ts)."""
-    return pl.col(col).shift(1).over(MMSI)
+    """The previous value of a column within the same track (frame sorted by mmsi, seg, ts)."""
+    return pl.col(col).shift(1).over(TRACK)
 
 
 def dt_prev_h() -> pl.Expr:
@@ -53,5 +56,10 @@ def linestring_wkt(lon: str = LON, lat: str = LAT) -> pl.Expr:
 
 
 def sort_tracks(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Sort by (mmsi, ts): required before any ``.over("mmsi")``."""
-    return lf.sort([MMSI, TS])
+    """Sort by (mmsi, seg_id, ts), required before any ``.over(TRACK)``.
+
+    Unsegmented positions are one segment per MMSI (``seg_id`` 0).
+    """
+    if SEG_ID not in lf.collect_schema().names():
+        lf = lf.with_columns(pl.lit(0, pl.Int32).alias(SEG_ID))
+    return lf.sort([MMSI, SEG_ID, TS])

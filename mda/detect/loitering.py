@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mda.detect.exprs import dt_prev_h, linestring_wkt, sort_tracks, speed_kn
+from mda.detect.exprs import TRACK, dt_prev_h, linestring_wkt, sort_tracks, speed_kn
 from mda.detect.params import LoiteringParams
 from mda.schema import (
     DURATION_H,
@@ -27,20 +27,20 @@ AT_ANCHOR, MOORED = 1, 5
 def _runs(lf: pl.LazyFrame, p: LoiteringParams) -> pl.LazyFrame:
     """Number each vessel's runs of consecutive slow positions (``_run``), keep slow ones."""
     slow = pl.col("_slow")
-    new_run = (slow != slow.shift(1).over(MMSI)).fill_null(True) | (
+    new_run = (slow != slow.shift(1).over(TRACK)).fill_null(True) | (
         pl.col("_dt_h") > p.max_point_gap_h
     ).fill_null(True)
     return (
         lf.with_columns(_speed=speed_kn(), _dt_h=dt_prev_h())
         .with_columns(_slow=(pl.col("_speed") < p.max_speed_kn).fill_null(False))
-        .with_columns(_run=new_run.cast(pl.Int32).cum_sum().over(MMSI))
+        .with_columns(_run=new_run.cast(pl.Int32).cum_sum().over(TRACK))
         .filter(slow)
     )
 
 
 def _summarise(runs: pl.LazyFrame) -> pl.LazyFrame:
     """One row per slow run with its time span, centre, speeds and track piece."""
-    return runs.group_by(MMSI, "_run").agg(
+    return runs.group_by(*TRACK, "_run").agg(
         pl.col(TS).min().alias(START_TIME),
         pl.col(TS).max().alias(END_TIME),
         pl.col(LAT).mean().alias(LAT),

@@ -54,9 +54,27 @@ class AnnotateParams:
 
 
 @dataclass(frozen=True)
+class SegmentParams:
+    """Track segmentation (anchor: GFW pipe-segment / gpsdio-segment, 25 kn)."""
+
+    max_speed_kn: float = 25.0  # a position farther than this x elapsed time starts a segment
+    noise_nm: float = 0.5  # GNSS noise and timestamp rounding allowance
+
+
+@dataclass(frozen=True)
+class IdentityParams:
+    """Shared-MMSI conflicts: two segments of one MMSI active at the same time."""
+
+    min_overlap_h: float = 0.5
+    min_points: int = 10  # positions per segment, so one stray fix is not a second ship
+
+
+@dataclass(frozen=True)
 class DetectParams:
     """All detector parameters of one region."""
 
+    segment: SegmentParams = field(default_factory=SegmentParams)
+    identity: IdentityParams = field(default_factory=IdentityParams)
     loitering: LoiteringParams = field(default_factory=LoiteringParams)
     gaps: GapParams = field(default_factory=GapParams)
     annotate: AnnotateParams = field(default_factory=AnnotateParams)
