@@ -22,6 +22,7 @@ HEADING_DEG = "heading_deg"
 NAV_STATUS = "nav_status"
 MSG_TYPE = "msg_type"
 SOURCE = "source"
+SOURCES = "sources"
 
 POSITIONS_SCHEMA: dict[str, pl.DataType] = {
     MMSI: pl.Int64(),
@@ -34,6 +35,9 @@ POSITIONS_SCHEMA: dict[str, pl.DataType] = {
     NAV_STATUS: pl.Int8(),  # ITU-R M.1371 navigational status, null when unknown
     MSG_TYPE: pl.Int8(),  # AIS message type, null for CSV sources that do not say
     SOURCE: pl.String(),  # "nmea", "noaa_csv", "dma_csv"
+    # every input that delivered this report, e.g. ["nmea:a.nmea/AIVDM/s:rx1",
+    # "noaa_csv:AIS_2024_03_05.csv"] (see mda.ingest._records); null when not tracked
+    SOURCES: pl.List(pl.String()),
 }
 
 # --- static vessel data ------------------------------------------------------------------

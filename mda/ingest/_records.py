@@ -24,6 +24,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import PurePath
 
 import polars as pl
 
@@ -36,6 +37,22 @@ IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a posi
 _HAS_POS = "_has_pos"
 _HAS_STATIC = "_has_static"
 _CAND = "_candidate"
+_LABEL = "_label"  # where the record came from: "<kind>:<file name>[/<sentence>][/s:<station>]"
+_PAYLOAD = "_payload"  # NMEA: the record's armoured payload, parts joined
+_ECHO = "_echo"  # the record repeats an earlier record's payload (heard twice)
+_PREP = "_prep"  # rec_id of the position row this record's position is stored in
+_REP = "_rep"
+_SEC = "_sec"
+
+SAME_PAYLOAD_WINDOW = timedelta(seconds=60)
+"""Identical NMEA payloads at most this far apart in time are one transmission."""
+POSITION_TOLERANCE_DEG = 1e-5
+"""Two fixes of one MMSI in the same second are one report when both coordinates differ
+by at most this much (CSV exports round to 5 or 6 decimals; AIS resolution 1/600000)."""
+
+_HEAD_RE = r"!([A-Z0-9-]{2}VD[MO]),"
+_STATION_RE = r"\\(?:[^\\]*,)?s:([^,*\\]+)"
+_PAYLOAD_RE = r"![A-Z0-9-]{2}VD[MO],[^,]*,[^,]*,[^,]*,[^,]*,([^,*]*)"
 
 STATIC_COLUMNS = (
     s.IMO, s.CALL_SIGN, s.VESSEL_NAME, s.SHIP_TYPE, s.LENGTH_M, s.WIDTH_M,
@@ -48,7 +65,7 @@ RECORDS_SCHEMA: dict[str, pl.DataType] = {
     s.REASON: pl.String(),
     HEARD_TWICE: pl.Boolean(),
     IS_POSITION_REPORT: pl.Boolean(),
-    **s.POSITIONS_SCHEMA,
+    **{k: v for k, v in s.POSITIONS_SCHEMA.items() if k != s.SOURCES},
     **{k: v for k, v in s.VESSELS_SCHEMA.items() if k not in s.POSITIONS_SCHEMA},
 }
 LINES_SCHEMA: dict[str, pl.DataType] = {
@@ -130,16 +147,63 @@ def empty_records() -> pl.DataFrame:
     return s.empty(RECORDS_SCHEMA)
 
 
+def _file_kind(p: Parsed) -> tuple[str, str]:
+    """(source kind, file name) of one parsed file; ("", "") parts when unknown."""
+    kinds = p.records.get_column(s.SOURCE).drop_nulls() if s.SOURCE in p.records.columns else None
+    kind = str(kinds[0]) if kinds is not None and kinds.len() else ""
+    files = p.lines.get_column(s.SOURCE_FILE).drop_nulls() if p.lines.height else None
+    name = PurePath(str(files[0])).name if files is not None and files.len() else ""
+    return kind, name
+
+
+def _nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
+    """Per rec_id: the source label and the concatenated payload, from the raw lines.
+
+    A line belongs to the record of its first AIS sentence, so the first match on each
+    line is that record's part; parts are joined in line order.
+    """
+    raw = pl.col(s.RAW)
+    per_line = lines.select(
+        REC_ID,
+        raw.str.extract(_HEAD_RE, 1).alias("_head"),
+        raw.str.extract(_STATION_RE, 1).alias("_station"),
+        raw.str.extract(_PAYLOAD_RE, 1).alias(_PAYLOAD),
+    )
+    per_rec = per_line.group_by(REC_ID, maintain_order=True).agg(
+        pl.col("_head").first(), pl.col("_station").first(), pl.col(_PAYLOAD).str.join("")
+    )
+    label = pl.concat_str(
+        [pl.lit(base), pl.lit("/") + pl.col("_head"), pl.lit("/s:") + pl.col("_station")],
+        ignore_nulls=True,
+    )
+    payload = pl.when(pl.col(_PAYLOAD) != "").then(pl.col(_PAYLOAD))
+    return per_rec.select(REC_ID, label.alias(_LABEL), payload.alias(_PAYLOAD))
+
+
+def _with_origin(records: pl.DataFrame, p: Parsed) -> pl.DataFrame:
+    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only)."""
+    kind, name = _file_kind(p)
+    base = f"{kind}:{name}"
+    if not kind.startswith("nmea"):
+        return records.with_columns(
+            pl.lit(base, pl.String).alias(_LABEL), pl.lit(None, pl.String).alias(_PAYLOAD)
+        )
+    origin = _nmea_origin(s.conform(p.lines, LINES_SCHEMA), base)
+    joined = records.join(origin, on=REC_ID, how="left", maintain_order="left")
+    return joined.with_columns(pl.col(_LABEL).fill_null(base))
+
+
 def _concat(parsed: Sequence[Parsed]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Concatenate files, renumbering rec_id so it stays in input order and unique."""
     records, lines, offset = [], [], 0
     for p in parsed:
-        recs = s.conform(p.records, RECORDS_SCHEMA)
+        recs = _with_origin(s.conform(p.records, RECORDS_SCHEMA), p)
         records.append(recs.with_columns(pl.col(REC_ID) + offset))
         lines.append(s.conform(p.lines, LINES_SCHEMA).with_columns(pl.col(REC_ID) + offset))
         offset += int(recs[REC_ID].max() or 0) + 1 if recs.height else 0
     if not records:
-        return s.empty(RECORDS_SCHEMA), s.empty(LINES_SCHEMA)
+        empty = s.empty({**RECORDS_SCHEMA, _LABEL: pl.String(), _PAYLOAD: pl.String()})
+        return empty, s.empty(LINES_SCHEMA)
     return pl.concat(records).sort(REC_ID), pl.concat(lines)
 
 
@@ -187,24 +251,94 @@ def _first(flag: str, keys: Sequence[str]) -> pl.Expr:
     return key.is_first_distinct() & pl.col(_CAND) & pl.col(flag)
 
 
+def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
+    """``rec_id -> _rep`` for records repeating an earlier record's payload (rule 1).
+
+    Among candidates with a payload that occurs more than once, sorted by (payload, ts),
+    a record whose previous row has the same payload at most ``SAME_PAYLOAD_WINDOW``
+    earlier continues that chain; every chain folds into its first record (by rec_id).
+    Only the folded records are returned.
+    """
+    d = cand.filter(pl.col(_PAYLOAD).is_not_null() & pl.col(_PAYLOAD).is_duplicated())
+    d = d.select(REC_ID, _PAYLOAD, s.TS).sort(_PAYLOAD, s.TS, REC_ID)
+    same = (pl.col(_PAYLOAD) == pl.col(_PAYLOAD).shift()) & (
+        pl.col(s.TS) - pl.col(s.TS).shift() <= SAME_PAYLOAD_WINDOW
+    )
+    chain = (~same.fill_null(False)).cum_sum()
+    d = d.with_columns(pl.col(REC_ID).min().over(chain).alias(_REP))
+    return d.filter(pl.col(_REP) != pl.col(REC_ID)).select(REC_ID, _REP)
+
+
+def _near(tolerance: float) -> pl.Expr:
+    """Both coordinates of a pair within ``tolerance`` degrees (plus float slack)."""
+    slack = tolerance + 1e-9
+    return ((pl.col(s.LAT) - pl.col(f"{s.LAT}_o")).abs() <= slack) & (
+        (pl.col(s.LON) - pl.col(f"{s.LON}_o")).abs() <= slack
+    )
+
+
+def _position_reps(cand: pl.DataFrame) -> pl.DataFrame:
+    """``rec_id -> _rep`` for positions repeating an earlier record's fix (rule 2).
+
+    Only rows whose (mmsi, ts floored to the second) occurs more than once are paired
+    (a self-join on that key, so the work stays proportional to the duplicates). Each row
+    points to the earliest row (by rec_id) within ``POSITION_TOLERANCE_DEG``; chains are
+    followed until every row points to a row that points to itself. Only the folded
+    records are returned.
+    """
+    sec = pl.col(s.TS).dt.truncate("1s").alias(_SEC)
+    d = cand.select(REC_ID, s.MMSI, sec, s.LAT, s.LON)
+    d = d.filter(pl.struct(s.MMSI, _SEC).is_duplicated())
+    pairs = d.join(d, on=[s.MMSI, _SEC], suffix="_o").filter(_near(POSITION_TOLERANCE_DEG))
+    reps = pairs.group_by(REC_ID).agg(pl.col(f"{REC_ID}_o").min().alias(_REP))
+    while True:
+        hop = reps.select(pl.col(REC_ID).alias(_REP), pl.col(_REP).alias("_next"))
+        reps2 = reps.join(hop, on=_REP, how="left").select(REC_ID, pl.col("_next").alias(_REP))
+        if reps2[_REP].equals(reps[_REP]):
+            break
+        reps = reps2
+    return reps.filter(pl.col(_REP) != pl.col(REC_ID))
+
+
+def _attach(judged: pl.DataFrame, reps: pl.DataFrame, on: str, name: str) -> pl.DataFrame:
+    """Left-join ``reps`` (rec_id -> _rep) as column ``name``, keyed on column ``on``."""
+    reps = reps.rename({REC_ID: on, _REP: name})
+    return judged.join(reps, on=on, how="left", maintain_order="left")
+
+
+def _fold(judged: pl.DataFrame) -> pl.DataFrame:
+    """Add ``_echo`` (payload repeat) and ``_prep`` (rec_id whose position row this
+    record's position is stored in; null for records without a candidate position)."""
+    echoes = _echo_reps(judged.filter(pl.col(_CAND)))
+    judged = _attach(judged, echoes, REC_ID, "_rep1")
+    echo = pl.col("_rep1").is_not_null() | (
+        pl.col(HEARD_TWICE).fill_null(False) & pl.col(_PAYLOAD).is_null()
+    )
+    judged = judged.with_columns(echo.alias(_ECHO))
+    fixes = judged.filter(pl.col(_CAND) & pl.col(_HAS_POS) & ~pl.col(_ECHO))
+    judged = judged.with_columns(pl.col("_rep1").fill_null(pl.col(REC_ID)).alias("_head"))
+    judged = _attach(judged, _position_reps(fixes), "_head", "_rep2")
+    prep = pl.col("_rep2").fill_null(pl.col("_head"))
+    usable = pl.col(_CAND) & pl.col(_HAS_POS) & (pl.col("_rep1").is_not_null() | ~pl.col(_ECHO))
+    return judged.with_columns(pl.when(usable).then(prep).alias(_PREP))
+
+
 def _judge(records: pl.DataFrame, day: date | None) -> pl.DataFrame:
-    """Records with the final ``reason`` and ``_pos_new``/``_static_new`` flags."""
-    pos_keys = (s.MMSI, s.TS, s.LAT, s.LON)
+    """Records with the final ``reason``, ``_pos_new``/``_static_new`` and ``_prep``."""
     static_keys = (s.MMSI, *STATIC_COLUMNS, s.AIS_CLASS)
     judged = records.with_columns(has_position().alias(_HAS_POS), has_static().alias(_HAS_STATIC))
     judged = judged.with_columns(_common_reason(day).alias(s.REASON))
+    judged = _fold(judged.with_columns(pl.col(s.REASON).is_null().alias(_CAND)))
+    judged = judged.with_columns((pl.col(_CAND) & ~pl.col(_ECHO)).alias(_CAND))
     judged = judged.with_columns(
-        (pl.col(s.REASON).is_null() & ~pl.col(HEARD_TWICE).fill_null(False)).alias(_CAND)
-    )
-    judged = judged.with_columns(
-        _first(_HAS_POS, pos_keys).alias("_pos_new"),
+        (pl.col(_CAND) & (pl.col(_PREP) == pl.col(REC_ID)).fill_null(False)).alias("_pos_new"),
         _first(_HAS_STATIC, static_keys).alias("_static_new"),
     )
     nothing_new = ~(pl.col("_pos_new") | pl.col("_static_new"))
-    dup = pl.col(s.REASON).is_null() & (pl.col(HEARD_TWICE).fill_null(False) | nothing_new)
+    dup = pl.col(s.REASON).is_null() & (pl.col(_ECHO) | nothing_new)
     # A static report repeating what the vessel already said is normal AIS behaviour (every
     # 6 min): kept raw like any reject, but named apart so it does not read as bad data.
-    static_repeat = dup & ~pl.col(_HAS_POS) & ~pl.col(HEARD_TWICE).fill_null(False)
+    static_repeat = dup & ~pl.col(_HAS_POS) & ~pl.col(_ECHO)
     return judged.with_columns(
         pl.when(static_repeat)
         .then(pl.lit("static_unchanged"))
@@ -215,9 +349,23 @@ def _judge(records: pl.DataFrame, day: date | None) -> pl.DataFrame:
     )
 
 
+def _sources(judged: pl.DataFrame, kept: pl.DataFrame) -> pl.Series:
+    """The ``sources`` list of each kept position row (``kept``, in its row order)."""
+    folded = judged.filter(pl.col(_PREP).is_not_null() & (pl.col(_PREP) != pl.col(REC_ID)))
+    extra = folded.group_by(_PREP).agg(pl.col(_LABEL).alias("_extra"))
+    joined = kept.select(REC_ID, _LABEL).join(
+        extra.rename({_PREP: REC_ID}), on=REC_ID, how="left", maintain_order="left"
+    )
+    both = pl.concat_list(_LABEL, "_extra").list.unique(maintain_order=True)
+    lists = pl.when(pl.col("_extra").is_null()).then(pl.concat_list(_LABEL)).otherwise(both)
+    return joined.select(lists.alias(s.SOURCES)).to_series()
+
+
 def _tables(judged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ok = judged.filter(pl.col(s.REASON).is_null())
-    positions = s.conform(ok.filter(pl.col("_pos_new")), s.POSITIONS_SCHEMA)
+    kept = ok.filter(pl.col("_pos_new"))
+    kept = kept.with_columns(_sources(judged, kept))
+    positions = s.conform(kept, s.POSITIONS_SCHEMA)
     vessels = s.conform(ok.filter(pl.col("_static_new")), s.VESSELS_SCHEMA)
     return positions.sort(s.MMSI, s.TS), vessels.sort(s.MMSI, s.TS)
 

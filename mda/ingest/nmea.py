@@ -485,3 +485,15 @@ def read_nmea(path: Path) -> tuple[r.Parsed, list[Message]]:
 def parse_nmea(path: Path) -> r.Parsed:
     """Records and lines of one NMEA file (plain or gzip), for :func:`mda.ingest.read_input`."""
     return read_nmea(path)[0]
+
+
+def parse_nmea_lines(lines: Iterable[tuple[int, str]], source: str) -> r.Parsed:
+    """Records and lines of NMEA text from any source, e.g. one batch of a live stream.
+
+    ``lines`` are (line number, raw line without terminator) pairs; ``source`` names them
+    in the quarantine's ``source_file`` column (e.g. ``"tcp:153.44.253.27:5631"``).
+    """
+    reader = NmeaReader(Path(source))
+    for line_no, raw in lines:
+        reader.feed(line_no, raw)
+    return reader.finish()

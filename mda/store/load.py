@@ -84,6 +84,19 @@ def _with_point_geom(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(geom=pl.Series(hexed, dtype=pl.Binary).cast(pl.String))
 
 
+def pg_text_array(col: str) -> pl.Expr:
+    """A ``List(String)`` column as PostgreSQL array literals (``{"a","b"}``), for COPY.
+
+    Every element is double-quoted with ``\\`` and ``"`` backslash-escaped, so commas,
+    braces, quotes and the word NULL survive; a null list stays null (SQL NULL), a null
+    element becomes an unquoted NULL.
+    """
+    escaped = pl.element().str.replace_all(r"([\\\"])", r"\$1")
+    quoted = pl.concat_str([pl.lit('"'), escaped, pl.lit('"')]).fill_null(pl.lit("NULL"))
+    body = pl.col(col).list.eval(quoted).list.join(",")
+    return pl.concat_str([pl.lit("{"), body, pl.lit("}")]).alias(col)
+
+
 def _check_day(df: pl.DataFrame, day: dt.date, what: str) -> None:
     """Raise StoreError if any ``ts`` of ``df`` is outside the UTC day ``day``."""
     if df.is_empty():
@@ -130,7 +143,9 @@ def load_positions(conn: Connection, positions: pl.DataFrame, day: dt.date, regi
     heap ends up clustered by vessel, which is what track queries read.
     """
     df = s.conform(positions, s.POSITIONS_SCHEMA).sort(s.MMSI, s.TS)
-    df = _with_point_geom(df).with_columns(region=pl.lit(region), day=pl.lit(day))
+    df = _with_point_geom(df).with_columns(
+        pg_text_array(s.SOURCES), region=pl.lit(region), day=pl.lit(day)
+    )
     return copy_frame(conn, f"{SCHEMA}.positions", df)
 
 

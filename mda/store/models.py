@@ -27,7 +27,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mda import schema as s
@@ -108,6 +108,12 @@ class Position(Base):
         SmallInteger, comment="AIS message type; null for CSV sources that do not say."
     )
     source: Mapped[str] = mapped_column(Text, comment="Input kind: nmea, noaa_csv, dma_csv.")
+    sources: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text),
+        comment="Every input that delivered this report (the same message heard by several "
+        "receivers or present in several files is stored once), e.g. "
+        "{nmea:a.nmea/AIVDM/s:rx1,noaa_csv:AIS_2024_03_05.csv}; null when not tracked.",
+    )
     region: Mapped[str] = mapped_column(Text, comment="Region configuration that loaded the row.")
     day: Mapped[dt.date] = mapped_column(
         Date, comment="UTC day of the load (partition key for idempotent reloads)."
