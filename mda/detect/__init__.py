@@ -15,6 +15,7 @@ from mda.detect.gaps import detect_gaps
 from mda.detect.identity import detect_invalid_mmsi, detect_shared_mmsi
 from mda.detect.loitering import detect_loitering
 from mda.detect.params import DetectParams
+from mda.detect.reception import with_reception
 from mda.detect.segment import segment
 from mda.schema import END_TIME, EVENTS_SCHEMA, TS, empty
 
@@ -52,6 +53,7 @@ def detect_day(
     gaps = detect_gaps(tracks, params.gaps).filter(
         (pl.col(END_TIME) >= start) & (pl.col(END_TIME) < end)
     )
+    gaps = with_reception(gaps, today, params.reception, start, end)
     candidates = pl.concat(
         [
             detect_loitering(today, params.loitering),

@@ -106,13 +106,24 @@ def _score_gap(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
         + 0.20 * bool(ev.get("likely_intentional"))
         + 0.15 * bool(row[ZONE_NAME])
     )
+    coverage = ev.get("reception_coverage")
+    if coverage is not None:  # a silence where others were heard means more
+        score *= 0.5 + 0.5 * coverage
     across = f", its path crossing the {row[CABLE_NAME]} cable" if ev["crosses_cable"] else ""
     text = (
         f"went silent for {row[DURATION_H]:.1f} h{across}{_where(row) if not across else ''} "
         f"and reappeared {ev['distance_km']:.0f} km away "
-        f"(implied {ev['implied_speed_kn']:.1f} kn)."
+        f"(implied {ev['implied_speed_kn']:.1f} kn){_reception_note(coverage)}."
     )
     return score, text
+
+
+def _reception_note(coverage: float | None) -> str:
+    if coverage is None:
+        return ""
+    if coverage >= 0.5:
+        return f"; other ships nearby were received in {coverage:.0%} of those hours"
+    return f"; reception there was poor (others heard in {coverage:.0%} of those hours)"
 
 
 def _score_identity(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:

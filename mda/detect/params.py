@@ -46,6 +46,14 @@ class GapParams:
 
 
 @dataclass(frozen=True)
+class ReceptionParams:
+    """Same-day reception context for gaps (see mda.detect.reception)."""
+
+    cell_deg: float = 0.25  # grid cell size, degrees of latitude and longitude
+    min_vessels: int = 1  # other vessels heard in the cell-hour for it to count as covered
+
+
+@dataclass(frozen=True)
 class AnnotateParams:
     """How events are placed against the reference layers."""
 
@@ -77,6 +85,7 @@ class DetectParams:
     identity: IdentityParams = field(default_factory=IdentityParams)
     loitering: LoiteringParams = field(default_factory=LoiteringParams)
     gaps: GapParams = field(default_factory=GapParams)
+    reception: ReceptionParams = field(default_factory=ReceptionParams)
     annotate: AnnotateParams = field(default_factory=AnnotateParams)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
