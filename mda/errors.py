@@ -26,3 +26,15 @@ class ConfigError(MdaError):
 
 class StoreError(MdaError):
     """The PostGIS warehouse cannot be reached or is not set up."""
+
+
+class DownloadError(MdaError):
+    """A file could not be downloaded or failed verification (size, checksum, archive)."""
+
+
+class DayNotFoundError(DownloadError):
+    """The server has no file for the requested day (HTTP 404/410)."""
+
+
+class UnsafeArchiveError(InputFileError):
+    """A zip archive names paths outside its folder, holds links, or looks like a zip bomb."""

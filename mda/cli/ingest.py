@@ -7,20 +7,34 @@ from typing import Annotated
 
 import typer
 
-from mda.cli.common import emit_json, parse_day, setup_logging, user_errors
+from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
+from mda.cli.fetch import fetch_inputs
 from mda.ingest import read_inputs
 
 
 def ingest(
-    files: Annotated[
-        list[Path], typer.Argument(help="AIS files (NOAA/DMA CSV, NMEA; format auto-detected).")
-    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet tables.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="AIS files (NOAA/DMA CSV, NMEA; format auto-detected)."),
+    ] = None,
     date: Annotated[
         str | None,
         typer.Option(
             "--date", help="Keep only this UTC day (others are quarantined as outside_day)."
         ),
+    ] = None,
+    noaa_date: Annotated[
+        list[str] | None,
+        typer.Option("--noaa-date", help="Also fetch NOAA's daily file for this UTC day."),
+    ] = None,
+    dma_date: Annotated[
+        list[str] | None,
+        typer.Option("--dma-date", help="Also fetch the DMA daily file for this UTC day."),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option("--cache", help="Download cache folder (default: $MDA_HOME/downloads)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout.")
@@ -30,8 +44,11 @@ def ingest(
     """Decode files into OUT/positions.parquet, vessels.parquet and quarantine.parquet."""
     setup_logging(verbose)
     day = parse_day(date) if date else None
+    inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
+    if not inputs:
+        fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
     with user_errors():
-        result = read_inputs(files, day=day)
+        result = read_inputs(inputs, day=day)
     out.mkdir(parents=True, exist_ok=True)
     result.positions.write_parquet(out / "positions.parquet")
     result.vessels.write_parquet(out / "vessels.parquet")

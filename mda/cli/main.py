@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mda.cli import demo, ingest, run
+from mda.cli import demo, fetch, ingest, run
 
 app = typer.Typer(
     help="mda: maritime domain awareness pipeline.",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.add_typer(demo.app, name="demo")
+app.add_typer(fetch.app, name="fetch")
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,206 @@
+"""`mda fetch noaa|dma`: download public daily AIS files for a date range into a cache.
+
+Also :func:`fetch_inputs`, the download step behind ``mda ingest --noaa-date/--dma-date``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from mda.cli.common import emit_json, fail, settings, setup_logging, user_errors
+from mda.ingest.download import DMA, NOAA, Fetched, ProgressHook, Source, fetch_range
+
+app = typer.Typer(
+    help="Download public daily AIS files (NOAA MarineCadastre, DMA) into a cache.",
+    no_args_is_help=True,
+)
+
+BASE_URL_ENV = {NOAA.name: "MDA_NOAA_BASE_URL", DMA.name: "MDA_DMA_BASE_URL"}
+
+Start = Annotated[str, typer.Option("--start", help="First UTC day, YYYY-MM-DD.")]
+End = Annotated[
+    str | None, typer.Option("--end", help="Last UTC day, included (default: --start).")
+]
+Cache = Annotated[
+    Path | None,
+    typer.Option("--cache", help="Download cache folder (default: $MDA_HOME/downloads)."),
+]
+Retries = Annotated[
+    int, typer.Option("--retries", min=0, help="Retries of a failed transfer (backoff doubles).")
+]
+Backoff = Annotated[
+    float, typer.Option("--backoff", min=0.0, help="Seconds before the first retry.")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v")]
+
+
+@app.command("noaa")
+def noaa(
+    start: Start,
+    end: End = None,
+    cache: Cache = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", envvar="MDA_NOAA_BASE_URL", help="NOAA mirror base URL."),
+    ] = None,
+    retries: Retries = 5,
+    backoff: Backoff = 1.0,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Download NOAA MarineCadastre daily zips (AIS_YYYY_MM_DD.zip) from START to END."""
+    _fetch_command(NOAA, start, end, cache, base_url, retries, backoff, as_json, verbose)
+
+
+@app.command("dma")
+def dma(
+    start: Start,
+    end: End = None,
+    cache: Cache = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", envvar="MDA_DMA_BASE_URL", help="DMA mirror base URL."),
+    ] = None,
+    retries: Retries = 5,
+    backoff: Backoff = 1.0,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Download DMA daily zips (aisdk-YYYY-MM-DD.zip; older months are monthly archives only)."""
+    _fetch_command(DMA, start, end, cache, base_url, retries, backoff, as_json, verbose)
+
+
+def _fetch_command(
+    source: Source,
+    start: str,
+    end: str | None,
+    cache: Path | None,
+    base_url: str | None,
+    retries: int,
+    backoff: float,
+    as_json: bool,
+    verbose: bool,
+) -> None:
+    """Shared body of `mda fetch noaa|dma`."""
+    setup_logging(verbose)
+    first = _day(start, "--start")
+    last = _day(end, "--end") if end else first
+    src = source.with_base_url(base_url)
+    cache_dir = cache or default_cache()
+    with user_errors(), download_progress() as hook:
+        fetched = fetch_range(
+            src, first, last, cache_dir, retries=retries, backoff_s=backoff, progress=hook
+        )
+    summary = summarize(src, fetched, cache_dir)
+    if as_json:
+        emit_json(summary)
+    else:
+        typer.echo(
+            f"{summary['n_files']} file(s): {summary['n_downloaded']} downloaded, "
+            f"{summary['n_cached']} from cache, {summary['bytes']} bytes -> {cache_dir}"
+        )
+
+
+def fetch_inputs(
+    noaa_dates: list[str] | None,
+    dma_dates: list[str] | None,
+    cache: Path | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    retries: int = 5,
+) -> list[Path]:
+    """The cached files for `mda ingest --noaa-date D --dma-date D`, downloaded if needed.
+
+    Base URLs come from ``MDA_NOAA_BASE_URL``/``MDA_DMA_BASE_URL`` in ``env`` (default
+    ``os.environ``: this is the CLI edge). A bad date or failed download exits with one line.
+    """
+    env = os.environ if env is None else env
+    cache_dir = cache or default_cache()
+    wanted = [(NOAA, _day(d, "--noaa-date")) for d in noaa_dates or []]
+    wanted += [(DMA, _day(d, "--dma-date")) for d in dma_dates or []]
+    fetched: list[Fetched] = []
+    with user_errors(), download_progress() as hook:
+        for source, day in wanted:
+            src = source.with_base_url(env.get(BASE_URL_ENV[source.name]))
+            fetched += fetch_range(src, day, day, cache_dir, retries=retries, progress=hook)
+    return [f.path for f in fetched]
+
+
+def default_cache() -> Path:
+    """$MDA_HOME/downloads."""
+    return settings().home / "downloads"
+
+
+def summarize(source: Source, fetched: list[Fetched], cache_dir: Path) -> dict[str, Any]:
+    """The machine-readable summary of a fetch (sizes in bytes)."""
+    downloaded = [f for f in fetched if not f.cached]
+    return {
+        "source": source.name,
+        "base_url": source.base_url,
+        "cache": str(cache_dir),
+        "files": [
+            {
+                "day": f.day,
+                "url": f.url,
+                "path": str(f.path),
+                "bytes": f.size_bytes,
+                "cached": f.cached,
+            }
+            for f in fetched
+        ],
+        "n_files": len(fetched),
+        "n_downloaded": len(downloaded),
+        "n_cached": len(fetched) - len(downloaded),
+        "bytes": sum(f.size_bytes for f in fetched),
+        "bytes_downloaded": sum(f.size_bytes for f in downloaded),
+    }
+
+
+@contextmanager
+def download_progress() -> Iterator[ProgressHook]:
+    """A Rich byte progress bar on stderr (silent when stderr is not a terminal)."""
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def hook(url: str, done: int, total: int | None) -> None:
+        if url not in tasks:
+            tasks[url] = progress.add_task(url.rsplit("/", 1)[-1], total=total)
+        progress.update(tasks[url], completed=done, total=total)
+
+    with progress:
+        yield hook
+
+
+def _day(value: str, option: str) -> date:
+    """A UTC day given as YYYY-MM-DD for ``option``."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date in YYYY-MM-DD form")
