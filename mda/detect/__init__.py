@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
+from mda.detect.anchor_drag import detect_anchor_drag
 from mda.detect.annotate import SpatialIndex, annotate
 from mda.detect.events import finalize
 from mda.detect.gaps import detect_gaps
@@ -57,6 +58,7 @@ def detect_day(
     candidates = pl.concat(
         [
             detect_loitering(today, params.loitering),
+            detect_anchor_drag(today, params.anchor_drag),
             gaps,
             detect_shared_mmsi(today, params.identity),
             detect_invalid_mmsi(today),

@@ -6,6 +6,8 @@ Scores are in [0, 1] and built from the evidence only (no learned weights yet):
   + 0.15·slowness (1 - mean speed / threshold)
 * ais_gap: 0.35·duration (saturating at 24 h) + 0.30·cable (crossed or near)
   + 0.20·likely intentional (Welch et al. 2022) + 0.15·in or across a zone
+* anchor_drag: 0.5 (it crossed a cable) + 0.2·distance (saturating at 50 km)
+  + 0.2·share of reports with course/heading diverging + 0.1·relative speed drop
 * identity_conflict: shared MMSI 0.6 + 0.4·overlap (saturating at 6 h); invalid MMSI 0.3
 
 Cable proximity is 1 within ``cable_near_m``, falling linearly to 0 at ``cable_search_km``.
@@ -140,10 +142,28 @@ def _score_identity(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
     )
 
 
+def _score_anchor_drag(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    drop = max(0.0, ev["transit_speed_kn"] - ev["mean_speed_kn"])
+    score = (
+        0.5
+        + 0.2 * min(ev["distance_km"] / 50, 1)
+        + 0.2 * ev["share_course_heading_diverging"]
+        + 0.1 * min(drop / max(ev["transit_speed_kn"], 1e-6), 1)
+    )
+    text = (
+        f"slowed from its {ev['transit_speed_kn']:.0f} kn transit speed to "
+        f"{ev['mean_speed_kn']:.1f} kn for {ev['distance_km']:.0f} km ({row[DURATION_H]:.1f} h), "
+        f'crossing the {row[CABLE_NAME]} cable without reporting "at anchor"; course and '
+        f"heading diverged in {ev['share_course_heading_diverging']:.0%} of reports."
+    )
+    return score, text
+
+
 SCORERS = {
     "loitering": _score_loitering,
     "ais_gap": _score_gap,
     "identity_conflict": _score_identity,
+    "anchor_drag": _score_anchor_drag,
 }
 
 
@@ -159,13 +179,16 @@ def _gap_flags(ev: dict, shore_km: float | None, p: DetectParams) -> dict:
 
 
 def _keep(row: dict, p: DetectParams) -> bool:
-    """Distance-from-shore rules (only when a land layer gave a distance)."""
+    """Rules that need the annotation: distance from shore, and anchor drags crossing a cable."""
+    if row[EVENT_TYPE] == "anchor_drag" and not json.loads(row[EVIDENCE])["crosses_cable"]:
+        return False
     shore = row[DISTANCE_TO_SHORE_KM]
     if shore is None:
         return True
     minimum = {
         "loitering": p.loitering.min_shore_distance_nm,
         "ais_gap": p.gaps.min_shore_distance_nm,
+        "anchor_drag": p.anchor_drag.min_shore_distance_nm,
     }.get(row[EVENT_TYPE], 0.0)
     return shore >= minimum * KM_PER_NM
 

@@ -46,6 +46,29 @@ class GapParams:
 
 
 @dataclass(frozen=True)
+class AnchorDragParams:
+    """A vessel under way at reduced speed over a long distance across a cable.
+
+    Anchors: the Baltic incidents (Eagle S, Dec 2024; Yi Peng 3, Nov 2024): a ship keeps
+    moving at a few knots, well below its transit speed, for tens of km while crossing cables,
+    without reporting "at anchor". AMSA's drift detector takes a 45-135 degree difference
+    between course and heading as a sign the hull is not going where it points.
+    """
+
+    min_speed_kn: float = 1.0  # slower than this is a stop (loitering), not a drag
+    max_speed_kn: float = 6.0  # the dragging speed band
+    min_drop_kn: float = 2.0  # at least this far below the vessel's own transit speed
+    transit_min_kn: float = 8.0  # speeds above this define the vessel's transit (median)
+    min_distance_km: float = 10.0  # tens of km in the incidents; short slowdowns are not events
+    min_duration_h: float = 1.0
+    max_point_gap_h: float = 0.5  # a silence longer than this ends a run
+    max_share_anchored: float = 0.5  # runs mostly reported "at anchor" are not covert drags
+    min_shore_distance_nm: float = 3.0  # port approaches are not drags
+    divergence_min_deg: float = 45.0  # AMSA drift: course/heading difference band
+    divergence_max_deg: float = 135.0
+
+
+@dataclass(frozen=True)
 class ReceptionParams:
     """Same-day reception context for gaps (see mda.detect.reception)."""
 
@@ -84,6 +107,7 @@ class DetectParams:
     segment: SegmentParams = field(default_factory=SegmentParams)
     identity: IdentityParams = field(default_factory=IdentityParams)
     loitering: LoiteringParams = field(default_factory=LoiteringParams)
+    anchor_drag: AnchorDragParams = field(default_factory=AnchorDragParams)
     gaps: GapParams = field(default_factory=GapParams)
     reception: ReceptionParams = field(default_factory=ReceptionParams)
     annotate: AnnotateParams = field(default_factory=AnnotateParams)

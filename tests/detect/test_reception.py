@@ -34,8 +34,14 @@ def neighbour() -> pl.DataFrame:
 
 
 def gap_event(df: pl.DataFrame) -> dict:
-    ev = detect_day(df.lazy(), empty(VESSELS_SCHEMA), SpatialIndex.build(ReferenceLayers()),
-                    DetectParams(), day=date(2024, 3, 5), region="test")
+    ev = detect_day(
+        df.lazy(),
+        empty(VESSELS_SCHEMA),
+        SpatialIndex.build(ReferenceLayers()),
+        DetectParams(),
+        day=date(2024, 3, 5),
+        region="test",
+    )
     return ev.filter(pl.col("event_type") == "ais_gap").row(0, named=True)
 
 

@@ -23,8 +23,14 @@ def h(hours: float) -> timedelta:
 
 
 def events(df: pl.DataFrame) -> pl.DataFrame:
-    return detect_day(df.lazy(), empty(VESSELS_SCHEMA), SpatialIndex.build(ReferenceLayers()),
-                      DetectParams(), day=date(2024, 3, 5), region="test")
+    return detect_day(
+        df.lazy(),
+        empty(VESSELS_SCHEMA),
+        SpatialIndex.build(ReferenceLayers()),
+        DetectParams(),
+        day=date(2024, 3, 5),
+        region="test",
+    )
 
 
 def two_ships_one_mmsi() -> pl.DataFrame:
