@@ -11,6 +11,7 @@ import polars as pl
 
 from mda.detect.anchor_drag import detect_anchor_drag
 from mda.detect.annotate import SpatialIndex, annotate
+from mda.detect.encounter import detect_encounters
 from mda.detect.events import finalize
 from mda.detect.gaps import detect_gaps
 from mda.detect.identity import detect_invalid_mmsi, detect_shared_mmsi
@@ -59,6 +60,7 @@ def detect_day(
         [
             detect_loitering(today, params.loitering),
             detect_anchor_drag(today, params.anchor_drag),
+            detect_encounters(today, params.encounter),
             gaps,
             detect_shared_mmsi(today, params.identity),
             detect_invalid_mmsi(today),

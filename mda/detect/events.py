@@ -8,6 +8,8 @@ Scores are in [0, 1] and built from the evidence only (no learned weights yet):
   + 0.20·likely intentional (Welch et al. 2022) + 0.15·in or across a zone
 * anchor_drag: 0.5 (it crossed a cable) + 0.2·distance (saturating at 50 km)
   + 0.2·share of reports with course/heading diverging + 0.1·relative speed drop
+* encounter: 0.4 + 0.25·duration (saturating at 8 h) + 0.15·closeness + 0.1·cable
+  proximity + 0.1·in a zone
 * identity_conflict: shared MMSI 0.6 + 0.4·overlap (saturating at 6 h); invalid MMSI 0.3
 
 Cable proximity is 1 within ``cable_near_m``, falling linearly to 0 at ``cable_search_km``.
@@ -159,11 +161,29 @@ def _score_anchor_drag(row: dict, ev: dict, p: DetectParams) -> tuple[float, str
     return score, text
 
 
+def _score_encounter(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    closeness = 1 - min(ev["median_distance_m"] / (p.encounter.max_distance_km * 1000), 1)
+    score = (
+        0.4
+        + 0.25 * min(row[DURATION_H] / 8, 1)
+        + 0.15 * closeness
+        + 0.1 * cable_factor(row[CABLE_DISTANCE_M], p.annotate)
+        + 0.1 * bool(row[ZONE_NAME])
+    )
+    text = (
+        f"stayed within {ev['median_distance_m']:.0f} m (median) of MMSI {row[OTHER_MMSI]} for "
+        f"{row[DURATION_H]:.1f} h, both at about {ev['median_speed_kn']:.1f} kn"
+        f"{_where(row)}: a possible transfer at sea."
+    )
+    return score, text
+
+
 SCORERS = {
     "loitering": _score_loitering,
     "ais_gap": _score_gap,
     "identity_conflict": _score_identity,
     "anchor_drag": _score_anchor_drag,
+    "encounter": _score_encounter,
 }
 
 
@@ -189,6 +209,7 @@ def _keep(row: dict, p: DetectParams) -> bool:
         "loitering": p.loitering.min_shore_distance_nm,
         "ais_gap": p.gaps.min_shore_distance_nm,
         "anchor_drag": p.anchor_drag.min_shore_distance_nm,
+        "encounter": p.encounter.min_shore_distance_km / KM_PER_NM,
     }.get(row[EVENT_TYPE], 0.0)
     return shore >= minimum * KM_PER_NM
 

@@ -46,6 +46,23 @@ class GapParams:
 
 
 @dataclass(frozen=True)
+class EncounterParams:
+    """Two vessels close together at low speed for a minimum time.
+
+    Anchors: Global Fishing Watch encounters (within 0.5 km for more than 2 h, median speed
+    below 2 kn, more than 10 km from port); Skylight's standard rendezvous (within 250 m for
+    more than 30 min) is ``max_distance_km=0.25, min_duration_h=0.5``.
+    """
+
+    max_distance_km: float = 0.5
+    min_duration_h: float = 2.0
+    max_median_speed_kn: float = 2.0
+    bin_minutes: int = 10  # positions are averaged per vessel in bins of this length
+    max_missing_bins: int = 2  # consecutive bins apart (no report) that do not end an encounter
+    min_shore_distance_km: float = 10.0  # GFW uses distance from port; here: from the land layer
+
+
+@dataclass(frozen=True)
 class AnchorDragParams:
     """A vessel under way at reduced speed over a long distance across a cable.
 
@@ -108,6 +125,7 @@ class DetectParams:
     identity: IdentityParams = field(default_factory=IdentityParams)
     loitering: LoiteringParams = field(default_factory=LoiteringParams)
     anchor_drag: AnchorDragParams = field(default_factory=AnchorDragParams)
+    encounter: EncounterParams = field(default_factory=EncounterParams)
     gaps: GapParams = field(default_factory=GapParams)
     reception: ReceptionParams = field(default_factory=ReceptionParams)
     annotate: AnnotateParams = field(default_factory=AnnotateParams)
