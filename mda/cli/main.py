@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mda.cli import demo, fetch, ingest, run
+from mda.cli import demo, fetch, ingest, run, stream
 
 app = typer.Typer(
     help="mda: maritime domain awareness pipeline.",
@@ -16,6 +16,7 @@ app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
 app.add_typer(demo.app, name="demo")
 app.add_typer(fetch.app, name="fetch")
+app.add_typer(stream.app, name="stream")
 
 if __name__ == "__main__":
     app()
