@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import reduce
@@ -62,6 +63,8 @@ ALLOWED_BITS: dict[int, range] = {
 """Accepted payload lengths in bits (6 x characters - fill bits) per message type."""
 TYPE27_EXTRA_BITS = 168  # some transceivers pad type 27 to a full slot
 MAX_FRAGMENT_GAP_LINES = 100
+END_OF_FILE = 1 << 62
+"""``Message.at`` of the records made when the file ends (incomplete groups)."""
 HEARD_TWICE_WINDOW = timedelta(seconds=60)
 """Identical payloads this close in time are one transmission heard twice."""
 
@@ -88,6 +91,7 @@ class Sentence:
     text: str  # the bare sentence "!AIVDM,...*hh" handed to pyais
     ts: datetime | None
     rec: int = -1
+    pos: int = -1  # position among the file's data lines (fragment gaps are counted in these)
 
 
 @dataclass(slots=True)
@@ -98,6 +102,7 @@ class Message:
     sentences: list[Sentence]
     reason: str | None
     fields: dict[str, Any] = field(default_factory=dict)
+    at: int = 0  # line number being read when the record was made (orders merged records)
 
 
 def epoch_to_utc(text: str) -> datetime | None:
@@ -308,10 +313,12 @@ class NmeaReader:
         self._tag: TagBlock | None = None
         self._pghp: datetime | None = None
         self._last_heard: dict[str, datetime] = {}
+        self._pos = 0  # data-line position of the line being read
+        self._at = 0  # line number of the line being read
 
     # --- records -----------------------------------------------------------------
     def _new_record(self, parts: list[Sentence], reason: str | None, fields=None) -> Message:
-        msg = Message(len(self.messages), parts, reason, fields or {})
+        msg = Message(len(self.messages), parts, reason, fields or {}, self._at)
         self.messages.append(msg)
         for p in parts:
             p.rec = msg.rec_id
@@ -324,14 +331,24 @@ class NmeaReader:
     def _skip(self, kind: str) -> None:
         self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
-    def feed(self, line_no: int, raw: str) -> None:
-        """Process one physical line."""
+    def has_context(self) -> bool:
+        """True when a tag block or ``$PGHP`` time waits for the next AIS sentence."""
+        return self._tag is not None or self._pghp is not None
+
+    def feed(self, line_no: int, raw: str, pos: int | None = None) -> None:
+        """Process one physical line.
+
+        ``pos`` is the line's position among the file's data lines when some lines are
+        decoded elsewhere (``mda.ingest.fastdecode``); by default the lines fed so far.
+        """
+        self._at = line_no
         text = raw.strip()
         if not text:
             return self._skip("blank")
         if text.startswith("#"):
             return self._skip("comment")
         idx = len(self.raw)
+        self._pos = idx if pos is None else pos
         self.line_no.append(line_no)
         self.raw.append(raw)
         self.line_owner.append(-1)
@@ -398,6 +415,7 @@ class NmeaReader:
             return
         if owner:
             self.line_owner[idx] = got
+        got.pos = self._pos
         self._assemble(got)
 
     def _assemble(self, p: Sentence) -> None:
@@ -405,13 +423,13 @@ class NmeaReader:
             return self._complete([p])
         key = (p.head, p.channel, p.seq, p.count)
         group = self._pending.pop(key, None)
-        if group is not None and p.line_idx - group.start_line > MAX_FRAGMENT_GAP_LINES:
+        if group is not None and p.pos - group.start_line > MAX_FRAGMENT_GAP_LINES:
             self._new_record(group.parts, "missing_fragment")
             group = None
         if p.num == 1:
             if group is not None:
                 self._new_record(group.parts, "missing_fragment")
-            self._pending[key] = _Group([p], p.line_idx)
+            self._pending[key] = _Group([p], p.pos)
             return None
         if group is None or group.parts[-1].num != p.num - 1:
             if group is not None:
@@ -444,6 +462,7 @@ class NmeaReader:
 
     def finish(self) -> r.Parsed:
         """Flush incomplete groups and build the records and lines frames."""
+        self._at = END_OF_FILE
         for group in self._pending.values():
             self._new_record(group.parts, "missing_fragment")
         self._pending.clear()
@@ -482,9 +501,20 @@ def read_nmea(path: Path) -> tuple[r.Parsed, list[Message]]:
     return parsed, reader.messages
 
 
-def parse_nmea(path: Path) -> r.Parsed:
-    """Records and lines of one NMEA file (plain or gzip), for :func:`mda.ingest.read_input`."""
+def parse_nmea_slow(path: Path) -> r.Parsed:
+    """Records and lines of one NMEA file, every line through pyais (the reference)."""
     return read_nmea(path)[0]
+
+
+def parse_nmea(path: Path) -> r.Parsed:
+    """Records and lines of one NMEA file (plain or gzip), for :func:`mda.ingest.read_input`.
+
+    Single-part position reports are decoded vectorised (``mda.ingest.fastdecode``), the
+    rest through pyais; the result equals :func:`parse_nmea_slow`'s.
+    """
+    from mda.ingest.fastdecode import parse_nmea_fast  # fastdecode imports this module
+
+    return parse_nmea_fast(path)
 
 
 def parse_nmea_lines(lines: Iterable[tuple[int, str]], source: str) -> r.Parsed:

@@ -1,0 +1,277 @@
+"""Ingest benchmark: the project's NMEA and CSV ingest next to plain baselines.
+
+    uv run python bench/ingest_bench.py [--nmea-lines 2000000] [--csv-rows 10000000] [--quick]
+
+Inputs are generated with the project's simulator (``mda.sim``) and cached under
+``--cache-dir`` (default: ``$TMPDIR/mda-bench``), never in the repository. Each figure is
+measured in a fresh subprocess; peak memory is that subprocess's maximum RSS
+(``os.wait4`` rusage). Time is wall time inside the subprocess, without interpreter start
+and imports. See bench/README.md for the figures measured on the project machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+GEN_VERSION = "v1"
+QUICK_NMEA, QUICK_CSV, QUICK_SAMPLE = 60_000, 200_000, 20_000
+
+# --- workers (run in a fresh interpreter) ---------------------------------------------------
+
+
+def _worker(kind: str, path: str, out: str, sample: int) -> dict:
+    """Run one measured job; returns {"seconds": ..., "items": ...}."""
+    import polars as pl
+
+    t0 = time.perf_counter()
+    if kind in ("nmea_project", "csv_project"):
+        from mda.ingest import read_inputs
+
+        res = read_inputs([Path(path)])
+        Path(out).mkdir(parents=True, exist_ok=True)
+        res.positions.write_parquet(Path(out) / "positions.parquet")
+        res.vessels.write_parquet(Path(out) / "vessels.parquet")
+        res.quarantine.write_parquet(Path(out) / "quarantine.parquet")
+        items = res.lines_read + sum(res.skipped.values())
+    elif kind == "nmea_decode_only":
+        from mda.ingest.fastdecode import parse_nmea_fast
+
+        items = parse_nmea_fast(Path(path)).lines.height
+    elif kind == "nmea_pyais":
+        import pyais
+
+        with open(path, encoding="utf-8") as fh:
+            lines = [next(fh).rstrip("\n") for _ in range(sample)]
+        t0 = time.perf_counter()
+        for line in lines:
+            try:  # noqa: SIM105 - the plain loop a user would write
+                pyais.decode(line).decode()
+            except Exception:  # the baseline skips what pyais cannot decode
+                pass
+        items = len(lines)
+    elif kind == "csv_read_write":
+        pl.read_csv(path, ignore_errors=True).write_parquet(out)
+        items = None
+    elif kind == "csv_scan_sink":
+        pl.scan_csv(path, ignore_errors=True).sink_parquet(out)
+        items = None
+    else:
+        raise SystemExit(f"unknown worker {kind}")
+    return {"seconds": time.perf_counter() - t0, "items": items}
+
+
+def measure(kind: str, path: Path, sample: int = 0) -> dict:
+    """Run a worker in a fresh subprocess; adds its peak RSS in MB."""
+    with tempfile.TemporaryDirectory(prefix="mda-bench-out-") as tmp:
+        out = str(
+            Path(tmp)
+            / ("out.parquet" if kind.startswith("csv_") and "project" not in kind else "out")
+        )
+        cmd = [sys.executable, __file__, "--worker", kind, str(path), out, str(sample)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        stdout = proc.stdout.read() if proc.stdout else ""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"worker {kind} failed with exit code {proc.returncode}")
+    got = json.loads(stdout.strip().splitlines()[-1])
+    got["peak_mb"] = usage.ru_maxrss / 1024  # Linux: kilobytes
+    return got
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def _base_day(n_normal: int):
+    from mda.sim import simulate_day
+
+    return simulate_day(date(2024, 3, 5), seed=20240305, n_normal=n_normal)
+
+
+def _replicate(positions, vessels, copies: int):
+    """``copies`` fleets: the simulated one with MMSIs shifted by 1000 per copy and
+    positions nudged by 0.01 degree, so they are distinct vessels."""
+    import polars as pl
+
+    from mda import schema as s
+
+    ps, vs = [], []
+    for k in range(copies):
+        ps.append(
+            positions.with_columns(
+                pl.col(s.MMSI) + 1000 * k,
+                pl.col(s.LAT) + 0.01 * (k % 7),
+                pl.col(s.LON) + 0.01 * (k // 7 % 11),
+            )
+        )
+        vs.append(vessels.with_columns(pl.col(s.MMSI) + 1000 * k))
+    return pl.concat(ps), pl.concat(vs)
+
+
+def _extra_sentences() -> list[str]:
+    """Other types a real feed carries: base station (4), aid to navigation (21)."""
+    from pyais import encode_dict
+
+    t4 = {"msg_type": 4, "mmsi": 2655000, "year": 2024, "month": 3, "day": 5, "hour": 12,
+          "minute": 0, "second": 0, "lon": 18.1, "lat": 57.6}  # fmt: skip
+    t21 = {"msg_type": 21, "mmsi": 992651001, "aid_type": 1, "name": "GOTLAND N",
+           "lon": 18.9, "lat": 57.9}  # fmt: skip
+    return [encode_dict(m, talker_id="AI", radio_channel="A")[0] for m in (t4, t21)]
+
+
+def _corrupt(line: str, k: int) -> str:
+    """A realistic broken line: bit flip (checksum), truncation, or GNSS noise."""
+    if k % 3 == 0:
+        i = line.rfind(",0*") - 5
+        return line[:i] + ("0" if line[i] != "0" else "1") + line[i + 1 :]
+    if k % 3 == 1:
+        return line[: len(line) * 2 // 3]
+    return "$GPRMC,120000,A,5740.000,N,01810.000,E,0.0,0.0,050324,,*00"
+
+
+def make_nmea(path: Path, n_lines: int) -> None:
+    """An NMEA file of at least ``n_lines`` lines: tag-block times, types 1/2/3/18 mostly,
+    multi-part 5, 24 A/B, a few 4 and 21, ~0.1% broken lines."""
+    import numpy as np
+
+    from mda.sim import encode_nmea
+
+    day = _base_day(60)
+    per_copy = 1.22 * day.positions.height  # statics add ~22% lines
+    copies = max(1, int(np.ceil(n_lines / per_copy)))
+    positions, vessels = _replicate(day.positions, day.vessels, copies)
+    lines = encode_nmea(positions, vessels, engine="fast", timestamp_style="tagblock")
+    extras = _extra_sentences()
+    tag = lines[0][: lines[0].index("!")]
+    with path.open("w", encoding="utf-8") as fh:
+        for i, line in enumerate(lines):
+            if i % 997 == 500:
+                fh.write(tag + extras[i % 2] + "\n")
+            fh.write((_corrupt(line, i) if i % 1009 == 7 else line) + "\n")
+
+
+NOAA_HEADER = ("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
+               "Status,Length,Width,Draft,Cargo,TransceiverClass")  # fmt: skip
+
+
+def make_csv(path: Path, n_rows: int) -> None:
+    """A NOAA MarineCadastre-format CSV of ``n_rows`` rows (plus a few broken lines)."""
+    import polars as pl
+
+    from mda import schema as s
+
+    day = _base_day(60)
+    copies = -(-n_rows // day.positions.height)
+    positions, vessels = _replicate(day.positions, day.vessels, copies)
+    statics = vessels.unique(s.MMSI, keep="last").drop(s.TS, s.SOURCE)
+    df = positions.head(n_rows).join(statics, on=s.MMSI, how="left")
+    num = lambda c, d: pl.col(c).round(d).cast(pl.String)  # noqa: E731
+    out = df.select(
+        pl.col(s.MMSI).alias("MMSI"),
+        pl.col(s.TS).dt.strftime("%Y-%m-%dT%H:%M:%S").alias("BaseDateTime"),
+        num(s.LAT, 5).alias("LAT"),
+        num(s.LON, 5).alias("LON"),
+        num(s.SOG_KN, 1).fill_null("102.3").alias("SOG"),
+        num(s.COG_DEG, 1).fill_null("360.0").alias("COG"),
+        pl.col(s.HEADING_DEG).cast(pl.Int64).fill_null(511).alias("Heading"),
+        pl.col(s.VESSEL_NAME).alias("VesselName"),
+        ("IMO" + pl.col(s.IMO).cast(pl.String)).alias("IMO"),
+        pl.col(s.CALL_SIGN).alias("CallSign"),
+        pl.col(s.SHIP_TYPE).alias("VesselType"),
+        pl.col(s.NAV_STATUS).alias("Status"),
+        pl.col(s.LENGTH_M).round(0).cast(pl.Int64).alias("Length"),
+        pl.col(s.WIDTH_M).round(0).cast(pl.Int64).alias("Width"),
+        num(s.DRAUGHT_M, 1).alias("Draft"),
+        pl.col(s.SHIP_TYPE).alias("Cargo"),
+        pl.col(s.AIS_CLASS).alias("TransceiverClass"),
+    )
+    out.write_csv(path)
+    with path.open("a", encoding="utf-8") as fh:  # a bad value and a ragged line
+        fh.write("367000001,2024-03-05T12:00:00,abc,-70.1,1.0,2.0,3,X,,,,,,,,,A\n")
+        fh.write("367000002,2024-03-05T12:00:00,41.0,-70.1\n")
+
+
+def cached(cache: Path, name: str, size: int, make) -> Path:
+    """The cached input ``name`` of ``size``; generated once."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{name}-{GEN_VERSION}-{size}"
+    if not path.exists():
+        t0 = time.perf_counter()
+        tmp = path.parent / (path.name + ".part")
+        make(tmp, size)
+        tmp.rename(path)
+        print(f"generated {path} in {time.perf_counter() - t0:.1f} s", flush=True)
+    return path
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+
+
+def _row(label: str, got: dict, unit: str, n: int) -> str:
+    rate = n / got["seconds"]
+    return f"{label:<44} {got['seconds']:8.2f} s {rate:14,.0f} {unit}/s {got['peak_mb']:9.0f} MB"
+
+
+def bench_nmea(path: Path, sample: int) -> None:
+    n = _count_lines(path)
+    print(f"\nNMEA: {path} ({n:,} lines, {path.stat().st_size / 1e6:,.0f} MB)")
+    base = measure("nmea_pyais", path, sample)
+    proj = measure("nmea_project", path)
+    dec = measure("nmea_decode_only", path)
+    print(_row(f"baseline: pyais.decode loop ({sample:,} lines)", base, "lines", sample))
+    print(_row("mda ingest -> Parquet", proj, "lines", n))
+    print(_row("  of which fast decode (parse_nmea_fast)", dec, "lines", n))
+    ratio = (n / proj["seconds"]) / (sample / base["seconds"])
+    print(f"RATIO nmea_vs_pyais = {ratio:.2f}x (target >= 10x)")
+
+
+def bench_csv(path: Path) -> None:
+    n = _count_lines(path) - 1
+    print(f"\nCSV: {path} ({n:,} rows, {path.stat().st_size / 1e6:,.0f} MB)")
+    base = measure("csv_read_write", path)
+    sink = measure("csv_scan_sink", path)
+    proj = measure("csv_project", path)
+    print(_row("baseline: pl.read_csv(...).write_parquet()", base, "rows", n))
+    print(_row("baseline: pl.scan_csv(...).sink_parquet()", sink, "rows", n))
+    print(_row("mda ingest -> Parquet", proj, "rows", n))
+    print(f"RATIO csv_vs_polars = {base['seconds'] / proj['seconds']:.2f} (target >= 0.90)")
+    print(f"PEAK csv_mb = {proj['peak_mb']:.0f} (target <= 3072)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--nmea-lines", type=int, default=2_000_000)
+    p.add_argument("--csv-rows", type=int, default=10_000_000)
+    p.add_argument("--pyais-sample", type=int, default=200_000)
+    p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    p.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mda-bench")
+    p.add_argument("--only", choices=["nmea", "csv"], default=None)
+    a = p.parse_args(argv)
+    if a.quick:
+        a.nmea_lines, a.csv_rows, a.pyais_sample = QUICK_NMEA, QUICK_CSV, QUICK_SAMPLE
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    if a.only in (None, "nmea"):
+        nmea = cached(a.cache_dir, "nmea", a.nmea_lines, make_nmea)
+        bench_nmea(nmea, min(a.pyais_sample, a.nmea_lines))
+    if a.only in (None, "csv"):
+        bench_csv(cached(a.cache_dir, "noaa.csv", a.csv_rows, make_csv))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        print(json.dumps(_worker(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))))
+    else:
+        main()

@@ -1,0 +1,213 @@
+"""The vectorised NMEA path gives exactly what the pyais reader gives.
+
+Each test writes a file and compares ``parse_nmea_fast`` with ``parse_nmea_slow``
+(every line through pyais): same records (fields bit for bit, reasons, heard-twice),
+same lines and owners, same skipped counts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from mda import schema as s
+from mda.ingest import _records as r
+from mda.ingest.fastdecode import parse_nmea_fast
+from mda.ingest.nmea import parse_nmea_slow
+from mda.sim import encode_nmea, make_track
+from tests.ingest.factory import (
+    EPOCH0,
+    SHIP,
+    T0,
+    corrupt_checksum,
+    pghp,
+    position,
+    sentences,
+    tag,
+    type1,
+    with_payload,
+    write_lines,
+)
+
+
+def assert_same(path: Path) -> r.Parsed:
+    """The fast result equals the pyais reader's; returns it."""
+    fast, slow = parse_nmea_fast(path), parse_nmea_slow(path)
+    assert fast.skipped == slow.skipped
+    assert fast.lines.equals(slow.lines)
+    for col in slow.records.columns:  # column by column for a readable failure
+        assert fast.records[col].equals(slow.records[col]), col
+    return fast
+
+
+def type18(**kw) -> str:
+    return sentences(position(msg_type=18, **kw))[0]
+
+
+# (id, line): single-part position reports the fast path must decode like pyais
+FIELD_CASES = [
+    ("type1-plain", type1()),
+    ("type1-not-available", type1(speed=102.3, course=360.0, heading=511, status=15)),
+    ("type1-no-position", type1(lat=91.0, lon=181.0)),
+    ("type1-south-west", type1(lat=-33.8568, lon=-151.2153, status=5)),
+    ("type1-east-north", type1(lat=89.999999, lon=179.999998, heading=359, speed=102.2)),
+    ("type1-lon-minus-180", type1(lat=-90.0, lon=-180.0, course=359.9)),
+    ("type2", sentences(position(msg_type=2, status=7))[0]),
+    ("type3-status14", sentences(position(msg_type=3, status=14))[0]),
+    ("type18", type18(lat=-12.5, lon=130.8, heading=511, speed=0.1)),
+    ("type18-not-available", type18(speed=102.3, course=360.0, heading=511)),
+    ("type1-invalid-mmsi", type1(mmsi=2_570_000)),
+    ("type1-mmsi-max", type1(mmsi=999_999_999)),
+]
+
+
+@pytest.mark.parametrize("style", ["tag", "trailing", "leading", "none"])
+def test_position_fields_bit_for_bit(tmp_path, style):
+    wrap = {
+        "tag": lambda x: tag(x, c=EPOCH0),
+        "trailing": lambda x: f"{x},{EPOCH0}",
+        "leading": lambda x: f"{EPOCH0}.250 {x}",
+        "none": lambda x: x,
+    }[style]
+    lines = [wrap(line) for _, line in FIELD_CASES]
+    parsed = assert_same(write_lines(tmp_path / "a.nmea", lines))
+    assert parsed.records.height == len(FIELD_CASES)
+    assert parsed.records[s.REASON].null_count() == len(FIELD_CASES)
+
+
+def test_random_fleet_all_styles(tmp_path):
+    """Simulated traffic in every timestamp style, with negative coordinates."""
+    a = make_track(SHIP, [(-70.0, -40.0), (-69.0, -41.0)], 12.0, T0, jitter_m=5.0, seed=1)
+    b = make_track(SHIP + 1, [(179.9, 10.0), (179.95, 9.9)], 6.0, T0, msg_type=18, seed=2)
+    track = pl.concat([a, b])
+    for style in ("tagblock", "leading_epoch", "trailing_epoch", "pghp"):
+        lines = encode_nmea(track, timestamp_style=style, engine="fast")
+        assert_same(write_lines(tmp_path / f"{style}.nmea", lines))
+
+
+def test_rejects_and_deferrals(tmp_path):
+    """Lines the fast path must reject or leave to pyais, each next to a clean line."""
+    good = type1()
+    lines = [
+        corrupt_checksum(good),  # checksum
+        tag(good, c=EPOCH0).replace("*", "*0", 1),  # tag block checksum broken
+        "\\c:1709640000*00\\" + good,  # wrong tag block checksum
+        with_payload(good, good.split(",")[5][:27]),  # 162 bits: bad_bit_count
+        with_payload(good, good.split(",")[5] + "0"),  # 174 bits
+        with_payload(good, good.split(",")[5], fill=2),  # 166 bits
+        with_payload(good, "4" + good.split(",")[5][1:]),  # type 4 by its first character
+        with_payload(good, "5" + good.split(",")[5][1:]),  # type 5, wrong length
+        good.replace("!AIVDM", "!AIVDO"),  # own ship, any talker
+        good.replace("!AIVDM", "!BSVDM").replace(good[-2:], "00"),
+        tag(good, c=EPOCH0, s="rx1", t="x"),
+        tag(good, c=EPOCH0 * 1000 + 123),  # milliseconds
+        tag(good, c=99),  # not a receive time
+        tag(good, c=EPOCH0, d=1) + ",5",  # junk after the checksum
+        tag(good, c=EPOCH0).replace("c:", "c:1,c:"),  # two c: fields
+        f"{good},s123,d-100,T1.2,r1,{EPOCH0 + 5}",  # USCG trailing fields
+        f"{good},99,{EPOCH0}",
+        f"  {good}  ",
+        f"\t{EPOCH0} {good}",
+        "$GPRMC,120000,A,5740.000,N,01810.000,E,0.0,0.0,050324,,*00",
+        "garbage " + good,
+        "",
+        "# comment",
+        good,
+    ]
+    assert_same(write_lines(tmp_path / "a.nmea", lines))
+
+
+def test_context_lines_apply_to_the_next_sentence(tmp_path):
+    """A lone tag block or $PGHP line gives its time to the next sentence, not later ones."""
+    good, other = type1(), type1(mmsi=SHIP + 1)
+    t1 = T0 + timedelta(minutes=5)
+    lines = [
+        tag("", c=EPOCH0 + 10),  # lone tag block line
+        good,
+        other,
+        pghp(t1),
+        good,
+        other,
+        pghp(t1),
+        "$GPRMC,1*00",  # the $PGHP time passes over a non-AIS line
+        other,
+        "\\c:1709640000*00\\",  # lone tag block with a bad checksum
+        good,
+        good,
+    ]
+    assert_same(write_lines(tmp_path / "a.nmea", lines))
+
+
+def test_heard_twice_across_paths(tmp_path):
+    """The same payload within 60 s, once fast and once through pyais, is heard twice."""
+    good = type1()
+    lines = [
+        tag(good, c=EPOCH0),
+        pghp(T0 + timedelta(seconds=30)),
+        good,  # through pyais (context), 30 s later: heard twice
+        tag(good.replace("!AIVDM", "!ABVDM").replace(good[-2:], "00"), c=EPOCH0),
+        f"{good},{EPOCH0 + 200}",  # 200 s later: a new transmission
+    ]
+    assert_same(write_lines(tmp_path / "a.nmea", lines))
+
+
+def test_multipart_interleaved_with_fast_lines(tmp_path):
+    """Type 5 parts with fast lines between them, and a part that never completes."""
+    static = {"type": 5, "mmsi": SHIP, "shipname": "NORDIC STAR", "callsign": "LABC",
+              "ship_type": 70, "to_bow": 100, "to_stern": 20}  # fmt: skip
+    p1, p2 = sentences(static, seq_id=3)
+    q1, _ = sentences(static, seq_id=4)
+    fast = [tag(type1(mmsi=SHIP + k), c=EPOCH0 + k) for k in range(120)]
+    lines = [p1, *fast[:3], p2, q1, *fast[3:], p1, fast[0], p2]
+    assert_same(write_lines(tmp_path / "a.nmea", lines))
+
+
+def test_newlines_bytes_and_gzip(tmp_path):
+    good = tag(type1(), c=EPOCH0)
+    data = (good + "\r\n" + good + "\r" + type1(mmsi=SHIP + 1) + "\n\n").encode()
+    data += b"\xff\xfe" + good.encode() + b"\n" + good.encode()  # no final newline
+    path = tmp_path / "a.nmea"
+    path.write_bytes(data)
+    assert_same(path)
+    assert_same(write_lines(tmp_path / "b.nmea.gz", [good, type1()], compress=True))
+
+
+def test_mutated_lines(tmp_path):
+    """Random byte mutations of realistic lines: same fates on both paths."""
+    track = make_track(SHIP, [(18.0, 57.0), (18.2, 57.1)], 10.0, T0, sog_sd_kn=0.5)
+    lines = encode_nmea(track, timestamp_style="tagblock", engine="fast")
+    rng = np.random.default_rng(7)
+    alphabet = list("0123456789ABCDEFW`w,*!\\$ :c.")
+    out = []
+    for line in lines:
+        chars = list(line)
+        for _ in range(rng.integers(0, 3)):
+            chars[rng.integers(len(chars))] = alphabet[rng.integers(len(alphabet))]
+        out.append("".join(chars))
+    parsed = assert_same(write_lines(tmp_path / "a.nmea", out))
+    reasons = parsed.records[s.REASON].value_counts()
+    assert reasons.height > 1  # some lines did break
+
+
+@pytest.mark.realdata
+def test_real_files(shared_data):
+    skip = ("LICENSE", "NOTICE", "COPYING", ".MD")
+    files = [
+        p for p in sorted((shared_data / "nmea").rglob("*"))
+        if p.is_file() and not any(k in p.name.upper() for k in skip)
+    ]  # fmt: skip
+    assert len(files) > 20
+    decoded = 0
+    for path in files:
+        decoded += assert_same(path).records[s.REASON].null_count()
+    assert decoded > 10_000
+
+
+def test_empty_of_data(tmp_path):
+    parsed = assert_same(write_lines(tmp_path / "a.nmea", ["", "# only a comment"]))
+    assert parsed.records.height == 0
+    assert parsed.records.schema == pl.Schema(r.RECORDS_SCHEMA)
