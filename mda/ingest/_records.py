@@ -200,7 +200,7 @@ def _concat(parsed: Sequence[Parsed]) -> tuple[pl.DataFrame, pl.DataFrame]:
         recs = _with_origin(s.conform(p.records, RECORDS_SCHEMA), p)
         records.append(recs.with_columns(pl.col(REC_ID) + offset))
         lines.append(s.conform(p.lines, LINES_SCHEMA).with_columns(pl.col(REC_ID) + offset))
-        offset += int(recs[REC_ID].max() or 0) + 1 if recs.height else 0
+        offset += int(recs.select(pl.col(REC_ID).max()).item() or 0) + 1 if recs.height else 0
     if not records:
         empty = s.empty({**RECORDS_SCHEMA, _LABEL: pl.String(), _PAYLOAD: pl.String()})
         return empty, s.empty(LINES_SCHEMA)
