@@ -16,6 +16,35 @@ A record is **accepted** when it yields a position row or a static vessel row th
 earlier record (in file order, across all files) already yielded. A line is accepted
 when its record is; so a 2-part type 5 message is 2 accepted lines, and
 ``accepted + sum(rejects.values()) == lines_read`` holds by construction.
+
+Deduplication across sources and receivers (among records that passed the checks above;
+"earlier" is input order: files in the order given, lines in file order):
+
+1. **Same transmission** (NMEA): records whose payloads (parts joined) are identical and
+   at most ``SAME_PAYLOAD_WINDOW`` (60 s) apart, chained in time order, are one
+   transmission heard by several receivers or talkers (``!AIVDM`` and ``!BSVDM``, two
+   stations' files...). The earliest record of the chain is kept; the others are
+   ``duplicate`` as a whole (position and static part).
+2. **Same report** (any source): two position fixes with the same MMSI, the same UTC
+   second (time floored to the whole second) and both coordinates within
+   ``POSITION_TOLERANCE_DEG`` (1e-5 degree; NOAA rounds to 5 decimals, DMA to 6, AIS
+   itself resolves 1/600000) are one report. Each fix points to the earliest fix within
+   tolerance, following chains to a fix that points to itself. A later copy is
+   ``duplicate`` unless it carries static data not seen before (a NOAA row with the vessel
+   name): then its line is accepted for the vessel row, and only its position is folded.
+   Fixes in different seconds, or more than 1e-5 degree apart, are different reports.
+
+The kept position row keeps its own fields (time with its full precision, ``source`` of
+the kept record) and gets ``sources``: the distinct *source labels* of the kept record and
+of every record folded into it, kept first then in input order. A label is
+``<kind>:<file name>`` (``noaa_csv:AIS_2024_03_05.csv``); NMEA adds the sentence head and,
+when the line carries a tag block ``s:`` field, the station:
+``nmea:ais.nmea/BSVDM/s:rx2``. Every quarantined ``duplicate`` line of a position record
+belongs to exactly one folded record, whose label is in exactly one kept row's
+``sources``; so with distinct labels ``sum(len(sources)) - positions == duplicates``
+(records repeating within one file and receiver share a label and add nothing to the
+list). Duplicates of static-only messages (a type 5 heard twice) are quarantined the
+same way; vessel rows carry no ``sources``.
 """
 
 from __future__ import annotations
@@ -280,16 +309,20 @@ def _near(tolerance: float) -> pl.Expr:
 def _position_reps(cand: pl.DataFrame) -> pl.DataFrame:
     """``rec_id -> _rep`` for positions repeating an earlier record's fix (rule 2).
 
-    Only rows whose (mmsi, ts floored to the second) occurs more than once are paired
+    Only rows whose (mmsi, ts floored to the whole second) occurs more than once are paired
     (a self-join on that key, so the work stays proportional to the duplicates). Each row
     points to the earliest row (by rec_id) within ``POSITION_TOLERANCE_DEG``; chains are
     followed until every row points to a row that points to itself. Only the folded
     records are returned.
     """
-    sec = pl.col(s.TS).dt.truncate("1s").alias(_SEC)
-    d = cand.select(REC_ID, s.MMSI, sec, s.LAT, s.LON)
-    d = d.filter(pl.struct(s.MMSI, _SEC).is_duplicated())
-    pairs = d.join(d, on=[s.MMSI, _SEC], suffix="_o").filter(_near(POSITION_TOLERANCE_DEG))
+    # one Int64 key hashes much faster than a struct; it is unique for valid MMSIs
+    # (< 2^30) and times within 2^32 s of 1970, and pairs are checked field by field anyway
+    seconds = pl.col(s.TS).dt.epoch("s").alias(_SEC)
+    key = (pl.col(s.MMSI) * (1 << 33) + pl.col(_SEC)).alias("_key")
+    d = cand.select(REC_ID, s.MMSI, seconds, s.LAT, s.LON).with_columns(key)
+    d = d.filter(pl.col("_key").is_duplicated())
+    same = (pl.col(s.MMSI) == pl.col(f"{s.MMSI}_o")) & (pl.col(_SEC) == pl.col(f"{_SEC}_o"))
+    pairs = d.join(d, on="_key", suffix="_o").filter(same & _near(POSITION_TOLERANCE_DEG))
     reps = pairs.group_by(REC_ID).agg(pl.col(f"{REC_ID}_o").min().alias(_REP))
     while True:
         hop = reps.select(pl.col(REC_ID).alias(_REP), pl.col(_REP).alias("_next"))

@@ -1,0 +1,210 @@
+"""Deduplication across sources and receivers: one row per report, with its ``sources``.
+
+Scenario files are built with pyais (tests/ingest/factory.py). Rules under test (see
+``mda.ingest._records``): (1) identical NMEA payloads at most 60 s apart are one
+transmission; (2) fixes of one MMSI in the same second (floored) within 1e-5 degree are
+one report. The first record in input order is kept, the others are "duplicate".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+import pyais
+import pytest
+from sqlalchemy import Connection, text
+
+from mda import schema as s
+from mda.ingest import read_input, read_inputs
+from mda.ingest.formats import DMA_COLUMNS, NOAA_COLUMNS
+from mda.store.load import load_positions
+from tests.ingest.factory import EPOCH0, SHIP, SHIP2, T0, sentences, tag, type1, write_lines
+
+NOAA_HEADER = ",".join(NOAA_COLUMNS)
+DMA_HEADER = ",".join(DMA_COLUMNS)
+LAT, LON = 60.1234567, 5.7654321  # not on a 5-decimal grid: CSV copies are rounded
+AIVDM = type1(lat=LAT, lon=LON)
+BSVDM = sentences({"type": 1, "mmsi": SHIP, "lat": LAT, "lon": LON, "speed": 10.0,
+                   "course": 90.0, "heading": 91, "status": 0}, talker="BS")[0]  # fmt: skip
+STATIC5 = {
+    "type": 5, "mmsi": SHIP, "imo": 9123456, "callsign": "LAXX", "shipname": "NORDIC STAR",
+    "ship_type": 70, "to_bow": 100, "to_stern": 20, "to_port": 10, "to_starboard": 10,
+    "draught": 6.0, "destination": "BERGEN",
+}  # fmt: skip
+
+
+def accounting_holds(res) -> bool:
+    """Every line has one fate, and every rejected line is in the quarantine."""
+    rejected = sum(res.rejects.values())
+    return res.accepted + rejected == res.lines_read and res.quarantine.height == rejected
+
+
+def decoded_fix() -> tuple[float, float]:
+    """LAT/LON as the NMEA reader returns them (AIS 1/600000 degree, as pyais rounds it)."""
+    msg = pyais.decode(AIVDM)
+    return msg.lat, msg.lon
+
+
+def noaa(path, rows: list[str]):
+    path.write_text(NOAA_HEADER + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def noaa_row(lat: float, lon: float, ts: str = "2024-03-05T12:00:00", mmsi: int = SHIP) -> str:
+    return f"{mmsi},{ts},{lat},{lon},10.0,90.0,91,,,,,0,,,,,A"
+
+
+def dma_row(lat: float, lon: float, ts: str = "05/03/2024 12:00:00") -> str:
+    return f"{ts},Class A,{SHIP},{lat},{lon},Under way using engine,,10.0,90.0,91" + "," * 12
+
+
+def test_one_transmission_heard_by_two_stations_in_one_file(tmp_path):
+    # the same payload relayed by a base station (talker BS) 2 s later, tagged with stations
+    path = write_lines(
+        tmp_path / "rx.nmea",
+        [tag(AIVDM, c=EPOCH0, s="rx1"), tag(BSVDM, c=EPOCH0 + 2, s="rx2")],
+    )
+    res = read_input(path)
+    assert res.positions.height == 1
+    assert res.positions[s.TS].to_list() == [T0]  # the first record is the one kept
+    assert res.positions[s.SOURCES].to_list() == [
+        ["nmea:rx.nmea/AIVDM/s:rx1", "nmea:rx.nmea/BSVDM/s:rx2"]
+    ]
+    q = res.quarantine.select(s.LINE_NO, s.REASON).rows()
+    assert q == [(2, "duplicate")]
+    assert accounting_holds(res)
+
+
+def test_same_payload_in_two_receivers_files_with_clock_skew(tmp_path):
+    # receiver b's clock is 3 s behind; file a comes first in input order, so its row is kept
+    a = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0 + 3)])
+    b = write_lines(tmp_path / "b.nmea", [tag(AIVDM, c=EPOCH0)])
+    res = read_inputs([a, b])
+    assert res.positions[s.TS].to_list() == [T0 + timedelta(seconds=3)]
+    assert res.positions[s.SOURCES].to_list() == [["nmea:a.nmea/AIVDM", "nmea:b.nmea/AIVDM"]]
+    assert res.quarantine.select(s.SOURCE_FILE, s.REASON).rows() == [(str(b), "duplicate")]
+
+
+def test_same_payload_more_than_60_s_apart_is_two_reports(tmp_path):
+    path = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0), tag(AIVDM, c=EPOCH0 + 61)])
+    res = read_input(path)
+    assert res.positions.height == 2 and res.rejects == {}
+
+
+def test_nmea_and_noaa_rounded_to_5_decimals_are_one_report(tmp_path):
+    lat, lon = decoded_fix()
+    nmea = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0)])
+    csv = noaa(tmp_path / "AIS_2024_03_05.csv", [noaa_row(round(lat, 5), round(lon, 5))])
+    res = read_inputs([nmea, csv])
+    assert res.positions.select(s.SOURCE, s.LAT, s.LON).rows() == [("nmea", lat, lon)]
+    assert res.positions[s.SOURCES].to_list() == [
+        ["nmea:a.nmea/AIVDM", "noaa_csv:AIS_2024_03_05.csv"]
+    ]
+    assert res.quarantine.select(s.SOURCE_FILE, s.LINE_NO, s.REASON).rows() == [
+        (str(csv), 2, "duplicate")
+    ]
+
+
+def test_millisecond_time_matches_the_csv_second(tmp_path):
+    # tag block time in milliseconds: 12:00:00.700 is floored to 12:00:00 for matching
+    lat, lon = decoded_fix()
+    nmea = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0 * 1000 + 700)])
+    csv = noaa(tmp_path / "AIS.csv", [noaa_row(round(lat, 5), round(lon, 5))])
+    res = read_inputs([nmea, csv])
+    assert res.positions[s.TS].to_list() == [T0 + timedelta(milliseconds=700)]
+    assert res.rejects == {"duplicate": 1}
+
+
+def test_noaa_and_dma_copies_of_one_fix(tmp_path):
+    lat, lon = decoded_fix()
+    dma = tmp_path / "aisdk-2024-03-05.csv"
+    dma.write_text(DMA_HEADER + "\n" + dma_row(round(lat, 6), round(lon, 6)) + "\n")
+    csv = noaa(tmp_path / "AIS.csv", [noaa_row(round(lat, 5), round(lon, 5))])
+    res = read_inputs([dma, csv])
+    assert res.positions[s.SOURCES].to_list() == [
+        ["dma_csv:aisdk-2024-03-05.csv", "noaa_csv:AIS.csv"]
+    ]
+    assert accounting_holds(res) and res.rejects == {"duplicate": 1}
+
+
+@pytest.mark.parametrize(
+    ("row", "why"),
+    [
+        (noaa_row(LAT + 2e-5, LON), "2e-5 degree north: beyond the 1e-5 tolerance"),
+        (noaa_row(LAT, LON, ts="2024-03-05T12:00:01"), "the next second"),
+        (noaa_row(LAT, LON, mmsi=SHIP2), "another vessel at the same place and time"),
+    ],
+)
+def test_not_the_same_report(tmp_path, row, why):
+    nmea = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0)])
+    res = read_inputs([nmea, noaa(tmp_path / "AIS.csv", [row])])
+    assert res.positions.height == 2, why
+    assert res.rejects == {}
+    assert all(len(x) == 1 for x in res.positions[s.SOURCES].to_list())
+
+
+def test_a_chain_of_close_fixes_folds_into_the_first(tmp_path):
+    # row 3 is 8e-6 from row 2 and row 2 is 8e-6 from row 1, but row 3 is 1.6e-5 from row 1
+    rows = [noaa_row(60.0, 5.0), noaa_row(60.000008, 5.0), noaa_row(60.000016, 5.0)]
+    res = read_inputs([noaa(tmp_path / "a.csv", rows[:1]), noaa(tmp_path / "b.csv", rows[1:])])
+    assert res.positions[s.LAT].to_list() == [60.0]
+    assert res.positions[s.SOURCES].to_list() == [["noaa_csv:a.csv", "noaa_csv:b.csv"]]
+    assert res.rejects == {"duplicate": 2}
+
+
+def test_a_later_copy_carrying_static_data_is_accepted_for_it(tmp_path):
+    # the CSV row repeats the NMEA fix but adds the vessel name: its line is accepted (vessel
+    # row), its position is not stored twice, and the position row names both sources
+    lat, lon = decoded_fix()
+    nmea = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0)])
+    row = f"{SHIP},2024-03-05T12:00:00,{lat:.5f},{lon:.5f},10.0,90.0,91,NORDIC STAR,,,,0,,,,,A"
+    res = read_inputs([nmea, noaa(tmp_path / "AIS.csv", [row])])
+    assert (res.accepted, res.rejects) == (2, {})
+    assert res.positions[s.SOURCES].to_list() == [["nmea:a.nmea/AIVDM", "noaa_csv:AIS.csv"]]
+    assert res.vessels[s.VESSEL_NAME].to_list() == ["NORDIC STAR"]
+
+
+def test_two_part_static_message_heard_twice(tmp_path):
+    first = [tag(x, c=EPOCH0, s="rx1") for x in sentences(STATIC5, seq_id=1)]
+    second = [tag(x, c=EPOCH0 + 1, s="rx2") for x in sentences(STATIC5, seq_id=7)]
+    res = read_input(write_lines(tmp_path / "a.nmea", first + second))
+    assert res.vessels.height == 1 and res.positions.height == 0
+    # both lines of the second reception are duplicates, not "static_unchanged"
+    assert res.quarantine.select(s.LINE_NO, s.REASON).rows() == [(3, "duplicate"), (4, "duplicate")]
+    assert accounting_holds(res)
+
+
+def test_rejected_records_are_never_folded(tmp_path):
+    # the first copy has no time (rejected): the timed copy is kept, alone in its sources
+    path = write_lines(tmp_path / "a.nmea", [AIVDM, tag(AIVDM, c=EPOCH0)])
+    res = read_input(path)
+    assert res.rejects == {"no_timestamp": 1}
+    assert res.positions[s.SOURCES].to_list() == [["nmea:a.nmea/AIVDM"]]
+
+
+def test_every_duplicate_is_named_in_exactly_one_kept_row(tmp_path):
+    # position-only input with distinct file names: each duplicate adds one source label
+    lat, lon = decoded_fix()
+    files = [
+        write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0), tag(type1(mmsi=SHIP2), c=EPOCH0)]),
+        write_lines(tmp_path / "b.nmea", [tag(AIVDM, c=EPOCH0 + 1)]),
+        noaa(tmp_path / "c.csv", [noaa_row(round(lat, 5), round(lon, 5)), noaa_row(1.0, 1.0)]),
+        noaa(tmp_path / "d.csv", [noaa_row(round(lat, 6), round(lon, 6))]),
+    ]
+    res = read_inputs(files)
+    extra = res.positions.select(pl.col(s.SOURCES).list.len().sum() - pl.len()).item()
+    assert extra == res.rejects["duplicate"] == 3
+    assert res.positions.height == 3 and accounting_holds(res)
+
+
+@pytest.mark.db
+def test_sources_reach_postgis(tmp_path, pg_conn: Connection):
+    lat, lon = decoded_fix()
+    nmea = write_lines(tmp_path / "a.nmea", [tag(AIVDM, c=EPOCH0, s='r"x{}')])
+    csv = noaa(tmp_path / "AIS.csv", [noaa_row(round(lat, 5), round(lon, 5))])
+    res = read_inputs([nmea, csv])
+    load_positions(pg_conn, res.positions, T0.date(), "test")
+    got = pg_conn.execute(text("SELECT sources FROM mda.positions WHERE region = 'test'")).all()
+    assert got == [(res.positions[s.SOURCES][0].to_list(),)]
+    assert len(got[0][0]) == 2
