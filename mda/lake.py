@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import tempfile
-import uuid
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -50,34 +48,25 @@ def write_partition(
 ) -> Path:
     """Write ``df`` as the whole partition of ``day``; returns the Parquet file path.
 
-    An existing partition is replaced by directory renames, so a reader never sees a
-    partly written file; an empty ``df`` writes an empty file that keeps the schema.
+    The file is written beside its final name and moved over it with one ``os.replace``
+    (atomic on POSIX), so a reader, or a run killed at any moment, sees either the old
+    partition or the new one, never a partly written file or none. An empty ``df`` writes an
+    empty file that keeps the schema.
     """
     final = partition_dir(lake, table, day, region)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    final.mkdir(parents=True, exist_ok=True)
+    for stale in final.glob(f".tmp-{PART_FILE}-*"):  # left by a killed run
+        stale.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".tmp-{PART_FILE}-", dir=final)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        df.write_parquet(tmp / PART_FILE, statistics=True)
-        _swap_in(tmp, final)
+        df.write_parquet(tmp, statistics=True)
+        os.replace(tmp, final / PART_FILE)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
     log.info("wrote %d rows to %s", df.height, final / PART_FILE)
     return final / PART_FILE
-
-
-def _swap_in(new: Path, final: Path) -> None:
-    """Replace directory ``final`` by ``new`` (both on the same filesystem)."""
-    if not final.exists():
-        os.replace(new, final)
-        return
-    old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex}")
-    os.replace(final, old)
-    try:
-        os.replace(new, final)
-    except OSError:
-        os.replace(old, final)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def scan_partition(
