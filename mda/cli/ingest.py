@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
+from rich.console import Console
 
 from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
 from mda.cli.fetch import fetch_inputs
 from mda.ingest import read_inputs
+
+console = Console(stderr=True)
 
 
 def ingest(
@@ -47,14 +51,28 @@ def ingest(
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
-    with user_errors():
+    with user_errors(), console.status(f"decoding {len(inputs)} file(s)"):
         result = read_inputs(inputs, day=day)
     out.mkdir(parents=True, exist_ok=True)
-    result.positions.write_parquet(out / "positions.parquet")
-    result.vessels.write_parquet(out / "vessels.parquet")
-    result.quarantine.write_parquet(out / "quarantine.parquet")
+    for name, frame in (
+        ("positions", result.positions),
+        ("vessels", result.vessels),
+        ("quarantine", result.quarantine),
+    ):
+        write_atomically(frame, out / f"{name}.parquet")
     summary = result.summary()
     if as_json:
         emit_json(summary)
-    else:
-        typer.echo(f"{summary} -> {out}")
+        return
+    rejects = ", ".join(f"{k} {v:,}" for k, v in summary["rejects"].items()) or "none"
+    typer.echo(
+        f"{summary['lines_read']:,} lines: {summary['positions']:,} positions, "
+        f"{summary['vessels']:,} static records; quarantined: {rejects} -> {out}"
+    )
+
+
+def write_atomically(frame: pl.DataFrame, path: Path) -> None:
+    """Write a Parquet file under a temporary name, then move it into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.write_parquet(tmp)
+    tmp.replace(path)
