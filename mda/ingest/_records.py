@@ -50,7 +50,7 @@ same way; vessel rows carry no ``sources``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import PurePath
@@ -132,6 +132,9 @@ class Parsed:
     records: pl.DataFrame
     lines: pl.DataFrame
     skipped: dict[str, int] = field(default_factory=dict)
+    raw_of: Callable[[pl.Series], pl.DataFrame] | None = None
+    """When ``lines`` has no raw text (large CSV files): (line_no, raw) of the given
+    line numbers, read again from the file for the quarantine of rejected lines only."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def _file_kind(p: Parsed) -> tuple[str, str]:
     return kind, name
 
 
-def _nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
+def nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
     """Per rec_id: the source label and the concatenated payload, from the raw lines.
 
     A line belongs to the record of its first AIS sentence, so the first match on each
@@ -210,14 +213,19 @@ def _nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
 
 
 def _with_origin(records: pl.DataFrame, p: Parsed) -> pl.DataFrame:
-    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only)."""
+    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only).
+
+    A reader that already knows them (the fast NMEA reader) passes them as record columns.
+    """
+    if _LABEL in p.records.columns and _PAYLOAD in p.records.columns:
+        return records.with_columns(p.records[_LABEL], p.records[_PAYLOAD])
     kind, name = _file_kind(p)
     base = f"{kind}:{name}"
     if not kind.startswith("nmea"):
         return records.with_columns(
             pl.lit(base, pl.String).alias(_LABEL), pl.lit(None, pl.String).alias(_PAYLOAD)
         )
-    origin = _nmea_origin(s.conform(p.lines, LINES_SCHEMA), base)
+    origin = nmea_origin(s.conform(p.lines, LINES_SCHEMA), base)
     joined = records.join(origin, on=REC_ID, how="left", maintain_order="left")
     return joined.with_columns(pl.col(_LABEL).fill_null(base))
 
@@ -411,6 +419,27 @@ def _sum_skipped(parsed: Sequence[Parsed]) -> dict[str, int]:
     return out
 
 
+def _with_raw(rejected: pl.DataFrame, parsed: Sequence[Parsed]) -> pl.DataFrame:
+    """Fill the raw text of rejected lines from files read without it (``raw_of``)."""
+    fetchers = {}
+    for p in parsed:
+        if p.raw_of is not None and p.lines.height:
+            fetchers.setdefault(str(p.lines[s.SOURCE_FILE][0]), p.raw_of)
+    if not fetchers:
+        return rejected
+    missing = pl.col(s.RAW).is_null()
+    rejected = rejected.with_row_index("_order")
+    parts = [rejected.filter(~missing | ~pl.col(s.SOURCE_FILE).is_in(list(fetchers)))]
+    for name, raw_of in fetchers.items():
+        part = rejected.filter(missing & (pl.col(s.SOURCE_FILE) == name))
+        if part.height:
+            raw = raw_of(part[s.LINE_NO]).rename({s.RAW: "_raw"})
+            part = part.join(raw, on=s.LINE_NO, how="left", maintain_order="left")
+            part = part.with_columns(pl.col("_raw").alias(s.RAW)).drop("_raw")
+        parts.append(part)
+    return pl.concat(parts, how="vertical_relaxed").sort("_order").drop("_order")
+
+
 def finalize(parsed: Sequence[Parsed], day: date | None = None) -> IngestResult:
     """Apply the common checks to one or more parsed files and build the result."""
     records, lines = _concat(parsed)
@@ -419,7 +448,8 @@ def finalize(parsed: Sequence[Parsed], day: date | None = None) -> IngestResult:
     fates = lines.join(
         judged.select(REC_ID, s.REASON), on=REC_ID, how="left", maintain_order="left"
     )
-    quarantine = s.conform(fates.filter(pl.col(s.REASON).is_not_null()), s.QUARANTINE_SCHEMA)
+    quarantine = _with_raw(fates.filter(pl.col(s.REASON).is_not_null()), parsed)
+    quarantine = s.conform(quarantine, s.QUARANTINE_SCHEMA)
     counts = quarantine.group_by(s.REASON).len().sort(s.REASON)
     rejects = dict(zip(counts[s.REASON].to_list(), counts["len"].to_list(), strict=True))
     accepted = fates.filter(pl.col(s.REASON).is_null()).height

@@ -14,6 +14,7 @@ value", ship type 0 / "Undefined", zero length, width, draught and IMO -> null.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 _ROW = "_row"
 _BAD = "_bad"
+_ODD = "_odd:"  # prefix of the columns holding unmapped DMA texts
 
 DMA_NAV_STATUS: dict[str, int] = {
     "under way using engine": 0,
@@ -61,20 +63,40 @@ DMA_SHIP_TYPE: dict[str, int] = {
 "Undefined", "Reserved" -> null). The DMA text drops the cargo digit, so e.g. every
 "Cargo" vessel becomes 70."""
 
+NOAA_NUMERIC = ("MMSI", "LAT", "LON", "SOG", "COG", "Heading", "Status", "Length", "Width",
+                "Draft", "VesselType")  # fmt: skip
+DMA_NUMERIC = ("MMSI", "Latitude", "Longitude", "SOG", "COG", "Heading", "Width", "Length",
+               "Draught")  # fmt: skip
 _UNKNOWN_TEXT = ("unknown", "unknown value", "undefined", "reserved")
 
 
 def _text(col: str) -> pl.Expr:
-    """Stripped text, empty -> null."""
+    """Stripped text, empty -> null (columns are normalised once by :func:`_normalised`)."""
+    return pl.col(col)
+
+
+def _clean(col: str) -> pl.Expr:
     v = pl.col(col).str.strip_chars()
-    return pl.when(v == "").then(pl.lit(None, pl.String)).otherwise(v)
+    return pl.when(v == "").then(pl.lit(None, pl.String)).otherwise(v).alias(col)
+
+
+_NUM = "_num:"  # prefix of the Float64 value of a numeric column
 
 
 def _number(col: str) -> tuple[pl.Expr, pl.Expr]:
     """(Float64 value, True where a non-empty value does not parse)."""
-    raw = _text(col)
-    value = raw.cast(pl.Float64, strict=False)
-    return value, raw.is_not_null() & value.is_null()
+    value = pl.col(f"{_NUM}{col}")
+    return value, pl.col(col).is_not_null() & value.is_null()
+
+
+def _normalised(lf: pl.LazyFrame, numeric: list[str]) -> pl.LazyFrame:
+    """Every text column stripped (empty -> null) and each numeric column parsed, once:
+    the expressions then reuse these columns instead of re-deriving them."""
+    names = [c for c in lf.collect_schema().names() if c != _ROW]
+    lf = lf.with_columns(_clean(c) for c in names)
+    return lf.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False).alias(f"{_NUM}{c}") for c in numeric
+    )
 
 
 def _time(col: str, fmt: str) -> tuple[pl.Expr, pl.Expr]:
@@ -113,6 +135,16 @@ def _imo(col: str, prefix: str = "IMO") -> tuple[pl.Expr, pl.Expr]:
     return _positive(value), bad
 
 
+def _ship_type(col: str) -> tuple[pl.Expr, pl.Expr]:
+    """(Int16 ship type code, True where a non-empty value is not a number 0..32767).
+
+    NOAA uses the ITU codes (0-99) and its own 1001-1025; zero or negative -> null."""
+    value, bad = _number(col)
+    fits = value.is_finite() & (value <= 32767)
+    code = pl.when(fits & (value > 0)).then(value).cast(pl.Int16, strict=False)
+    return code, bad | (value.is_not_null() & ~fits)
+
+
 def _navigation(sog: pl.Expr, cog: pl.Expr, heading: pl.Expr) -> list[pl.Expr]:
     return [
         _in_range(sog, 0.0, 102.25).alias(s.SOG_KN),
@@ -123,8 +155,8 @@ def _navigation(sog: pl.Expr, cog: pl.Expr, heading: pl.Expr) -> list[pl.Expr]:
 
 def _noaa_exprs() -> list[pl.Expr]:
     """Canonical columns and the ``_bad`` flag for a NOAA MarineCadastre row."""
-    num = {c: _number(c) for c in ("MMSI", "LAT", "LON", "SOG", "COG", "Heading", "Status",
-                                    "VesselType", "Length", "Width", "Draft")}  # fmt: skip
+    num = {c: _number(c) for c in NOAA_NUMERIC if c != "VesselType"}
+    ship_type, ship_type_bad = _ship_type("VesselType")
     ts, ts_bad = _time("BaseDateTime", "%Y-%m-%dT%H:%M:%S")
     imo, imo_bad = _imo("IMO")
     status = num["Status"][0]
@@ -139,19 +171,19 @@ def _noaa_exprs() -> list[pl.Expr]:
         imo.alias(s.IMO),
         _text("CallSign").alias(s.CALL_SIGN),
         _text("VesselName").alias(s.VESSEL_NAME),
-        _positive(num["VesselType"][0]).alias(s.SHIP_TYPE),
+        ship_type.alias(s.SHIP_TYPE),
         _positive(num["Length"][0]).alias(s.LENGTH_M),
         _positive(num["Width"][0]).alias(s.WIDTH_M),
         _positive(num["Draft"][0]).alias(s.DRAUGHT_M),
         pl.when(cls.is_in(["A", "B"])).then(cls).otherwise(None).alias(s.AIS_CLASS),
-        pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad]).alias(_BAD),
-    ]
+        pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad, ship_type_bad])
+        .alias(_BAD),
+    ]  # fmt: skip
 
 
 def _dma_exprs(columns: list[str]) -> list[pl.Expr]:
     """Canonical columns and the ``_bad`` flag for a DMA row."""
-    names = ["MMSI", "Latitude", "Longitude", "SOG", "COG", "Heading", "Width", "Length",
-             "Draught", *[c for c in DMA_EXTRA_COLUMNS if c in columns]]  # fmt: skip
+    names = [*DMA_NUMERIC, *[c for c in DMA_EXTRA_COLUMNS if c in columns]]
     num = {c: _number(c) for c in names}
     ts, ts_bad = _time("# Timestamp", "%d/%m/%Y %H:%M:%S")
     imo, imo_bad = _imo("IMO", prefix="")
@@ -179,6 +211,8 @@ def _dma_exprs(columns: list[str]) -> list[pl.Expr]:
         .when(mobile == "class b").then(pl.lit("B"))
         .otherwise(pl.lit(None, pl.String)).alias(s.AIS_CLASS),
         pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad]).alias(_BAD),
+        _odd("Navigational status", DMA_NAV_STATUS),
+        _odd("Ship type", DMA_SHIP_TYPE),
     ]  # fmt: skip
 
 
@@ -204,47 +238,80 @@ def _scan(path: Path, required: tuple[str, ...]) -> pl.LazyFrame:
     return lf
 
 
-def _warn_unmapped(lf: pl.LazyFrame, col: str, table: dict[str, int], path: Path) -> None:
-    odd = lf.select(_text(col).filter(_unmapped(col, table)).unique()).collect()
-    if odd.height:
-        log.warning("%s: %s values %s mapped to null", path, col, odd[col].to_list()[:10])
+def _odd(col: str, table: dict[str, int]) -> pl.Expr:
+    """The text of ``col`` where it is neither mapped nor a 'not available' word, else null."""
+    return pl.when(_unmapped(col, table)).then(_text(col)).alias(f"{_ODD}{col}")
 
 
-def _raw_lines(path: Path) -> pl.LazyFrame:
-    """Each data line verbatim (one column), in the same row order as :func:`_scan`."""
-    return pl.scan_csv(
-        path,
-        separator="\x1f",
-        quote_char=None,
-        infer_schema=False,
-        with_column_names=lambda _: [s.RAW],
-    )
+def _warn_unmapped(df: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Log the distinct unmapped texts collected by :func:`_odd`; drop those columns."""
+    odd = [c for c in df.columns if c.startswith(_ODD)]
+    for c in odd:
+        values = df.get_column(c).drop_nulls().unique(maintain_order=True).head(10).to_list()
+        if values:
+            log.warning("%s: %s values %s mapped to null", path, c[len(_ODD) :], values)
+    return df.drop(odd)
 
 
-def _ragged(n_columns: int) -> pl.Expr:
-    """True for a line whose field count (commas outside quotes) is not ``n_columns``."""
-    unquoted = pl.col(s.RAW).str.replace_all(r'"[^"]*"', "")
-    return (unquoted.str.count_matches(",") + 1 != n_columns).fill_null(True)
+def _ragged_lines(csv: Path, n_columns: int) -> tuple[int, pl.Series]:
+    """(number of data lines, line numbers of the lines whose field count is not
+    ``n_columns``), from one streaming pass over the raw lines (header = line 1).
+
+    Commas are counted literally; only lines holding a quote are re-counted with quoted
+    text removed (rare, so the regular expression runs on few lines).
+    """
+    line = pl.col(s.RAW)
+    lf = pl.scan_lines(csv, name=s.RAW, row_index_name=s.LINE_NO, row_index_offset=1)
+    lf = lf.filter(pl.col(s.LINE_NO) > 1)
+    quoted = line.str.contains('"', literal=True)
+    plain_bad = ~quoted & (line.str.count_matches(",", literal=True) + 1 != n_columns)
+    got = lf.select(
+        pl.len().alias("n"),
+        pl.col(s.LINE_NO).filter(plain_bad).implode().alias("bad"),
+        pl.col(s.LINE_NO).filter(quoted).implode().alias("q_no"),
+        line.filter(quoted).implode().alias("q_raw"),
+    ).collect(engine="streaming")
+    q = pl.DataFrame({"no": got["q_no"][0], "raw": got["q_raw"][0]})
+    unquoted = pl.col("raw").str.replace_all(r'"[^"]*"', "")
+    q_bad = q.filter(unquoted.str.count_matches(",", literal=True) + 1 != n_columns)["no"]
+    bad = pl.concat([got["bad"][0], q_bad]).cast(pl.Int64).sort()
+    return int(got["n"][0]), bad
 
 
-def _parsed(lf: pl.LazyFrame, csv: Path, exprs: list[pl.Expr], source: str,
-            source_file: str) -> r.Parsed:  # fmt: skip
-    """Parse every row; a line with too few or too many fields is "malformed"."""
+def raw_lines(path: Path, line_nos: pl.Series) -> pl.DataFrame:
+    """(line_no, raw) of the given 1-based line numbers of a CSV file (``.csv``/``.zip``),
+    read in one streaming pass; used for the quarantine of rejected rows only."""
+    wanted = line_nos.cast(pl.Int64).unique()
+    with plain_csv_path(Path(path)) as csv:
+        lf = pl.scan_lines(csv, name=s.RAW, row_index_name=s.LINE_NO, row_index_offset=1)
+        lf = lf.with_columns(pl.col(s.LINE_NO).cast(pl.Int64))
+        return lf.filter(pl.col(s.LINE_NO).is_in(wanted.implode())).collect(engine="streaming")
+
+
+def _parsed(lf: pl.LazyFrame, csv: Path, exprs: list[pl.Expr], numeric: list[str],
+            source: str, source_file: str) -> r.Parsed:  # fmt: skip
+    """Parse every row in one streaming pass; a line with too few or too many fields is
+    "malformed". Raw text is not kept: the quarantine fetches it for rejected rows only
+    (:func:`raw_lines`)."""
     n_columns = len(lf.collect_schema()) - 1  # without the row index
-    df = lf.select(
+    df = _normalised(lf, numeric).select(
         (pl.col(_ROW) - 2).cast(pl.Int64).alias(r.REC_ID),
         pl.col(_ROW).cast(pl.Int64).alias(s.LINE_NO),
         *exprs,
-    ).collect()
-    raw = _raw_lines(csv).select(s.RAW, _ragged(n_columns).alias("_ragged")).collect()
-    if raw.height != df.height:  # quoted line breaks: rows and lines differ
+    )
+    names = df.collect_schema().names()
+    df = df.with_columns(  # final types inside the stream: less memory
+        pl.col(k).cast(v, strict=False) for k, v in r.RECORDS_SCHEMA.items() if k in names
+    ).collect(engine="streaming")
+    df = _warn_unmapped(df, Path(source_file))
+    n_lines, ragged = _ragged_lines(csv, n_columns)
+    if n_lines != df.height:  # quoted line breaks: rows and lines differ
         raise InputFormatError(
-            f"{source_file}: {df.height} CSV rows but {raw.height} lines; "
+            f"{source_file}: {df.height} CSV rows but {n_lines} lines; "
             "quoted line breaks are not supported"
         )
-    df = pl.concat([df, raw], how="horizontal")
     reason = (
-        pl.when(pl.col("_ragged"))
+        pl.when(pl.col(s.LINE_NO).is_in(ragged.implode()))
         .then(pl.lit("malformed"))
         .when(pl.col(_BAD))
         .then(pl.lit("bad_value"))
@@ -256,8 +323,17 @@ def _parsed(lf: pl.LazyFrame, csv: Path, exprs: list[pl.Expr], source: str,
         pl.lit(True).alias(r.IS_POSITION_REPORT),
         pl.lit(source).alias(s.SOURCE),
     )
-    lines = df.select(pl.lit(source_file).alias(s.SOURCE_FILE), s.LINE_NO, s.RAW, r.REC_ID)
-    return r.Parsed(records=s.conform(records, r.RECORDS_SCHEMA), lines=lines)
+    lines = df.select(
+        pl.lit(source_file).alias(s.SOURCE_FILE),
+        s.LINE_NO,
+        pl.lit(None, pl.String).alias(s.RAW),
+        r.REC_ID,
+    )
+    return r.Parsed(
+        records=s.conform(records, r.RECORDS_SCHEMA),
+        lines=lines,
+        raw_of=partial(raw_lines, Path(source_file)),
+    )
 
 
 def _read_error(path: Path, e: Exception) -> InputFormatError:
@@ -270,7 +346,7 @@ def parse_noaa(path: Path) -> r.Parsed:
     with plain_csv_path(Path(path)) as csv:
         try:
             lf = _scan(csv, NOAA_COLUMNS)
-            return _parsed(lf, csv, _noaa_exprs(), "noaa_csv", str(path))
+            return _parsed(lf, csv, _noaa_exprs(), list(NOAA_NUMERIC), "noaa_csv", str(path))
         except pl.exceptions.PolarsError as e:
             raise _read_error(Path(path), e) from e
 
@@ -281,8 +357,7 @@ def parse_dma(path: Path) -> r.Parsed:
         try:
             lf = _scan(csv, DMA_COLUMNS)
             cols = [c for c in lf.collect_schema().names() if c != _ROW]
-            _warn_unmapped(lf, "Navigational status", DMA_NAV_STATUS, Path(path))
-            _warn_unmapped(lf, "Ship type", DMA_SHIP_TYPE, Path(path))
-            return _parsed(lf, csv, _dma_exprs(cols), "dma_csv", str(path))
+            numeric = [*DMA_NUMERIC, *[c for c in DMA_EXTRA_COLUMNS if c in cols]]
+            return _parsed(lf, csv, _dma_exprs(cols), numeric, "dma_csv", str(path))
         except pl.exceptions.PolarsError as e:
             raise _read_error(Path(path), e) from e

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from pyais.constants import ShipType
 
 from mda import schema as s
 from mda.ingest import _records as r
@@ -33,6 +34,7 @@ from mda.ingest.nmea import (
     _EPOCH_MAX,
     _EPOCH_MIN,
     HEARD_TWICE_WINDOW,
+    POSITION_TYPES,
     SOURCE_NAME,
     NmeaReader,
 )
@@ -43,17 +45,22 @@ _PRINT = r"[ -~&&[^\\!$*,]]"  # printable ASCII without the NMEA delimiters
 FAST_LINE = (
     r"^(?P<lead>[ \t]*(?:(?P<leading>[0-9]{9,13}(?:\.[0-9]+)?)[ \t]+)?)"
     r"(?:\\(?P<tag>[ -~&&[^\\!$*]]+)\*(?P<tagcs>[0-9A-Fa-f]{2})\\)?"
-    rf"!(?P<body>[A-Z0-9-]{{2}}VD[MO],1,1,{_PRINT}*,{_PRINT}*,"
-    r"(?P<payload>[123B][0-W`-w]{27}),0)"
+    rf"!(?P<body>(?P<head>[A-Z0-9-]{{2}}VD[MO]),(?P<count>[12]),(?P<num>[12]),"
+    rf"(?P<seq>{_PRINT}*),(?P<chan>{_PRINT}*),"
+    r"(?P<payload>[0-W`-w]+),(?P<fill>[0-5]))"
     r"\*(?P<cs>[0-9A-Fa-f]{2})"
     r"(?P<trail>(?:,[ -~&&[^\\!$]]*?)?)[ \t]*$"
 )
-"""A line that is one single-part type 1/2/3/18 sentence of 168 bits, optionally with a
-leading epoch, a tag block (no ``*`` inside) and fields after the checksum."""
+"""A line that is one 1- or 2-part AIS sentence, optionally with a leading epoch, a tag
+block (no ``*`` inside) and fields after the checksum. :func:`candidates` keeps the
+single-part 168-bit type 1/2/3/18/24 ones and adjacent 2-part type 5 pairs."""
 
 _EPOCH = r"[0-9]{9,13}(?:\.[0-9]+)?"
 _TAG_C = rf"(?:^|,)c:({_EPOCH})(?:,|$)"
 _TRAIL_EPOCH = rf"(?:^|,)({_EPOCH})(?:,|$)"
+_TAG_S = r"^(?:.*,)?s:([^,*]+)"  # the station, as mda.ingest._records._STATION_RE finds it
+_SHIP_TYPE_5 = np.array([int(ShipType.from_value(v)) for v in range(256)], dtype=np.int64)
+"""pyais's type 5 ship type (its ShipType enum folds unknown codes: 57 -> 56, 100 -> 0)."""
 _PAYLOAD = "_payload"
 _AT = "_at"
 _LOCAL = "_local"
@@ -106,7 +113,8 @@ def candidates(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.Dat
     """Lines matching :data:`FAST_LINE` whose checksums are right, with their fields.
 
     Columns: ``idx`` (0-based line index), ``payload_at`` (byte offset of the payload),
-    ``payload``, ``ts`` (UTC, from tag block ``c:``, trailing or leading epoch).
+    ``payload``, ``ts`` (UTC, from tag block ``c:``, trailing or leading epoch), the
+    sentence fields ``head count num seq chan fill`` and ``station`` (tag block ``s:``).
     """
     groups = lines.str.extract_groups(FAST_LINE).struct.unnest()
     df = groups.with_columns(
@@ -119,15 +127,58 @@ def candidates(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.Dat
         (pl.col("off") + lead + 1).alias("tag_at"),
         (pl.col("off") + lead + tag_len + 6).alias("body_at"),
         pl.col("body").str.len_bytes().cast(pl.Int64).alias("body_len"),
+        pl.col("payload").str.len_bytes().cast(pl.Int64).alias("plen"),
     )
     ok = _checksums_ok(df, buf)
     df = df.filter(pl.Series(ok))
     return df.select(
         "idx",
-        (pl.col("body_at") + pl.col("body_len") - 30).alias("payload_at"),
-        "payload",
+        (pl.col("body_at") + pl.col("body_len") - 2 - pl.col("plen")).alias("payload_at"),
+        "payload", "plen", "head", "count", "num", "seq", "chan", "fill",
+        pl.col("tag").str.extract(_TAG_S, 1).alias("station"),
         _fast_ts().alias(s.TS),
+    )  # fmt: skip
+
+
+def _partno_ok(buf: np.ndarray, cand: pl.DataFrame) -> pl.Series:
+    """True unless the payload is a type 24 whose part number (bits 38-39) is not 0/1."""
+    is24 = (cand["payload"].str.slice(0, 1) == "H").to_numpy()
+    char6 = buf[cand["payload_at"].to_numpy() + 6].astype(np.int64) - 48
+    char6 -= np.where(char6 > 40, 8, 0)
+    return pl.Series(~is24 | ((char6 >> 2) & 3 <= 1))
+
+
+def _select_fast(cand: pl.DataFrame, buf: np.ndarray) -> pl.DataFrame:
+    """The candidates the vectorised decoder takes, with ``role``: 0 single-part
+    1/2/3/18/24 (168 bits), 1 and 2 the parts of an adjacent 2-part type 5 (424 bits)."""
+    c = pl.col
+    single = (c("count") == "1") & (c("num") == "1") & (c("fill") == "0") & (c("plen") == 28)
+    single = single & c("payload").str.contains("^[123BH]")
+    nxt = {k: c(k).shift(-1) for k in ("idx", "count", "num", "head", "seq", "chan", "plen",
+                                        "fill")}  # fmt: skip
+    first = (
+        (c("count") == "2") & (c("num") == "1") & c("payload").str.starts_with("5")
+        & (nxt["idx"] == c("idx") + 1) & (nxt["count"] == "2") & (nxt["num"] == "2")
+        & (nxt["head"] == c("head")) & (nxt["seq"] == c("seq")) & (nxt["chan"] == c("chan"))
+        & (c("plen") + nxt["plen"] == 71) & (nxt["fill"] == "2")
+    ).fill_null(False)  # fmt: skip
+    role = (
+        pl.when(single & pl.Series(_partno_ok(buf, cand))).then(0)
+        .when(first).then(1)
+        .when(first.shift(1).fill_null(False)).then(2)
+    )  # fmt: skip
+    return cand.with_columns(role.cast(pl.Int8).alias("role")).filter(c("role").is_not_null())
+
+
+def _whole_pairs(cand: pl.DataFrame) -> pl.DataFrame:
+    """Drop a pair's part when the other part was dropped."""
+    role, idx = pl.col("role"), pl.col("idx")
+    ok = (
+        (role == 0)
+        | ((role == 1) & (idx.shift(-1) == idx + 1) & (role.shift(-1) == 2))
+        | ((role == 2) & (idx.shift(1) == idx - 1) & (role.shift(1) == 1))
     )
+    return cand.filter(ok.fill_null(False))
 
 
 def _checksums_ok(df: pl.DataFrame, buf: np.ndarray) -> np.ndarray:
@@ -170,16 +221,18 @@ def _fast_ts() -> pl.Expr:
 # --- bits ----------------------------------------------------------------------------------
 
 
-def armour_words(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
-    """The 168 bits of each 28-character payload as three 60-bit words (int64, MSB first)."""
-    chars = buf[payload_at[:, None] + np.arange(28)].astype(np.int64) - 48
+def armour_words(buf: np.ndarray, payload_at: np.ndarray, n_chars: int = 28) -> list[np.ndarray]:
+    """The bits of each ``n_chars``-character payload as 60-bit words (int64, MSB first,
+    the last word padded with zero bits on the right)."""
+    chars = buf[payload_at[:, None] + np.arange(n_chars)].astype(np.int64) - 48
     chars -= np.where(chars > 40, 8, 0)
     words = []
-    for first in (0, 10, 20):
+    for first in range(0, n_chars, 10):
+        last = min(first + 10, n_chars)
         w = np.zeros(len(payload_at), dtype=np.int64)
-        for k in range(first, min(first + 10, 28)):
+        for k in range(first, last):
             w = (w << 6) | chars[:, k]
-        words.append(w << (6 * (first + 10 - min(first + 10, 28))))
+        words.append(w << (6 * (first + 10 - last)))
     return words
 
 
@@ -194,6 +247,21 @@ def bits(words: list[np.ndarray], start: int, width: int, signed: bool = False) 
     if signed:
         v = np.where(v >= 1 << (width - 1), v - (1 << width), v)
     return v
+
+
+def text(words: list[np.ndarray], start: int, n_chars: int) -> pl.Series:
+    """6-bit ASCII text of ``n_chars`` characters at bit ``start``, as pyais decodes it and
+    ``mda.ingest.nmea`` cleans it: '@' padding and spaces stripped at both ends, empty ->
+    null."""
+    codes = np.stack([bits(words, start + 6 * k, 6) for k in range(n_chars)], axis=1)
+    ascii_ = np.where(codes < 32, codes + 64, codes).astype(np.uint8)
+    raw = pl.Series(np.ascontiguousarray(ascii_).view(f"S{n_chars}").ravel())
+    out = raw.cast(pl.String).str.strip_chars(" @")
+    return out.set(out == "", None)  # type: ignore[arg-type]
+
+
+def _nonzero(v: np.ndarray, scale: float = 1.0) -> np.ma.MaskedArray:
+    return np.ma.masked_array(v / scale if scale != 1.0 else v, v == 0)
 
 
 def _field(words: list[np.ndarray], class_b: np.ndarray, a: int, b: int, width: int,
@@ -228,7 +296,58 @@ def decode_positions(buf: np.ndarray, payload_at: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _dims(bow: np.ndarray, stern: np.ndarray, port: np.ndarray, star: np.ndarray,
+          ok: np.ndarray | bool = True) -> dict[str, np.ma.MaskedArray]:  # fmt: skip
+    """Length and width in metres; null when zero (or where ``ok`` is False)."""
+    length, width = (bow + stern).astype(np.float64), (port + star).astype(np.float64)
+    return {
+        s.LENGTH_M: np.ma.masked_array(length, (length == 0) | ~np.asarray(ok)),
+        s.WIDTH_M: np.ma.masked_array(width, (width == 0) | ~np.asarray(ok)),
+    }
+
+
+def decode_static24(buf: np.ndarray, payload_at: np.ndarray) -> dict[str, Any]:
+    """Canonical fields of single-part 168-bit type 24 reports, part A or B."""
+    w = armour_words(buf, payload_at)
+    mmsi = bits(w, 8, 30)
+    part_b = bits(w, 38, 2) == 1
+    ship_type = bits(w, 40, 8)
+    aux = (mmsi >= 980_000_000) & (mmsi <= 989_999_999)  # pyais: mothership MMSI, no dims
+    dims = _dims(bits(w, 132, 9), bits(w, 141, 9), bits(w, 150, 6), bits(w, 156, 6),
+                 part_b & ~aux)  # fmt: skip
+    pb = pl.Series(part_b)
+    return {
+        s.MMSI: mmsi,
+        s.MSG_TYPE: bits(w, 0, 6),
+        s.AIS_CLASS: pl.Series(["B"] * len(mmsi), dtype=pl.String),
+        s.VESSEL_NAME: text(w, 40, 20).set(pb, None),  # type: ignore[arg-type]
+        s.CALL_SIGN: text(w, 90, 7).set(~pb, None),  # type: ignore[arg-type]
+        s.SHIP_TYPE: np.ma.masked_array(ship_type, ~part_b | (ship_type == 0)),
+        **dims,
+    }
+
+
+def decode_static5(payloads: pl.Series) -> dict[str, Any]:
+    """Canonical fields of type 5 reports from their joined 71-character payloads."""
+    buf = np.frombuffer(payloads.str.join("").item().encode("ascii"), dtype=np.uint8)
+    w = armour_words(buf, np.arange(len(payloads), dtype=np.int64) * 71, 71)
+    return {
+        s.MMSI: bits(w, 8, 30),
+        s.MSG_TYPE: bits(w, 0, 6),
+        s.AIS_CLASS: pl.Series(["A"] * len(payloads), dtype=pl.String),
+        s.IMO: _nonzero(bits(w, 40, 30)),
+        s.CALL_SIGN: text(w, 70, 7),
+        s.VESSEL_NAME: text(w, 112, 20),
+        s.SHIP_TYPE: _nonzero(_SHIP_TYPE_5[bits(w, 232, 8)]),
+        **_dims(bits(w, 240, 9), bits(w, 249, 9), bits(w, 258, 6), bits(w, 264, 6)),
+        s.DRAUGHT_M: _nonzero(bits(w, 294, 8), 10.0),
+        s.DESTINATION: text(w, 302, 20),
+    }
+
+
 def _column(name: str, values: Any) -> pl.Series:
+    if isinstance(values, pl.Series):
+        return values.alias(name)
     if isinstance(values, np.ma.MaskedArray):
         return pl.Series(name, values.data).set(pl.Series(values.mask), None)  # type: ignore[arg-type]
     return pl.Series(name, values)
@@ -237,73 +356,152 @@ def _column(name: str, values: Any) -> pl.Series:
 # --- the reader for the other lines --------------------------------------------------------
 
 
-def _run_reader(
-    path: Path, lines: pl.Series, fast_idx: np.ndarray
-) -> tuple[NmeaReader, np.ndarray]:
+class _Fast:
+    """The fast lines in file order: ``idx`` (line indices) and ``key`` (the reader's
+    group key for the first part of a 2-part pair, None otherwise)."""
+
+    def __init__(self, cand: pl.DataFrame) -> None:
+        self.idx = cand["idx"].to_numpy()
+        first = cand.select(
+            pl.when(pl.col("role") == 1).then(
+                pl.concat_list("head", "chan", "seq")
+            )
+        ).to_series().to_list()
+        self.key = [None if k is None else (k[0], k[1], k[2], 2) for k in first]
+
+
+def _run_reader(path: Path, lines: pl.Series, fast: _Fast) -> tuple[NmeaReader, np.ndarray]:
     """Feed every non-fast line to a :class:`NmeaReader`, in order.
 
-    A fast line that meets a pending context (tag block or ``$PGHP`` time waiting for the
-    next sentence) is fed too. Returns the reader and the fast lines it took.
+    Fast lines are fed too where the reader's state concerns them: the first one after a
+    pending context (tag block or ``$PGHP`` time waiting for the next sentence), and a
+    2-part pair whose group key the reader holds pending (the pair would close it as a
+    missing fragment). Returns the reader and the fast lines it took.
     """
     reader = NmeaReader(path)
     is_fast = np.zeros(lines.len(), dtype=bool)
-    is_fast[fast_idx] = True
+    is_fast[fast.idx] = True
     slow_idx = np.flatnonzero(~is_fast)
-    n_fast_before = np.searchsorted(fast_idx, slow_idx)
+    n_fast_before = np.searchsorted(fast.idx, slow_idx)
     texts = lines.gather(slow_idx).to_list()
     taken: list[int] = []
     done = 0  # fast lines before the current line, all handled
-    for i, n_before, text in zip(slow_idx.tolist(), n_fast_before.tolist(), texts, strict=True):
+    for i, n_before, text_ in zip(slow_idx.tolist(), n_fast_before.tolist(), texts, strict=True):
         if n_before > done:
-            done = _take_one(reader, lines, fast_idx, done, n_before, taken)
-        reader.feed(i + 1, text, len(reader.raw) + done - len(taken))
-    if len(fast_idx) > done:
-        _take_one(reader, lines, fast_idx, done, len(fast_idx), taken)
+            _take(reader, lines, fast, done, n_before, taken)
+            done = n_before
+        reader.feed(i + 1, text_, len(reader.raw) + done - len(taken))
+    if len(fast.idx) > done:
+        _take(reader, lines, fast, done, len(fast.idx), taken)
     return reader, np.asarray(taken, dtype=np.int64)
 
 
-def _take_one(reader: NmeaReader, lines: pl.Series, fast_idx: np.ndarray, done: int,
-              upto: int, taken: list[int]) -> int:  # fmt: skip
-    """Hand the first of fast lines ``done..upto`` to the reader if a context waits."""
-    if reader.has_context():
-        i = int(fast_idx[done])
-        reader.feed(i + 1, lines[i], len(reader.raw) + done - len(taken))
+def _feed_fast(reader: NmeaReader, lines: pl.Series, fast: _Fast, j: int,
+               taken: list[int]) -> int:  # fmt: skip
+    """Feed fast line ``j`` (and its second part when it starts a pair); next position."""
+    for k in range(j, j + (2 if fast.key[j] is not None else 1)):
+        i = int(fast.idx[k])
+        reader.feed(i + 1, lines[i], len(reader.raw) + k - len(taken))
         taken.append(i)
-    return upto
+    return j + (2 if fast.key[j] is not None else 1)
+
+
+def _take(reader: NmeaReader, lines: pl.Series, fast: _Fast, done: int, upto: int,
+          taken: list[int]) -> None:  # fmt: skip
+    """Hand the reader the fast lines ``done..upto`` whose decoding depends on its state."""
+    j = done
+    if reader.has_context():
+        j = _feed_fast(reader, lines, fast, j, taken)
+    pending = {k for k in reader.pending_keys() if k[3] == 2}
+    while pending and j < upto:
+        if fast.key[j] in pending:
+            pending.discard(fast.key[j])
+            j = _feed_fast(reader, lines, fast, j, taken)
+        else:
+            j += 1
 
 
 # --- merge ---------------------------------------------------------------------------------
 
 
+def _decoded(buf: np.ndarray, cand: pl.DataFrame) -> pl.DataFrame:
+    """Canonical fields of the fast records in file order, with ``_at`` (1-based line
+    number of the record's last line)."""
+    c = pl.col
+    pos = cand.filter((c("role") == 0) & c("payload").str.contains("^[123B]"))
+    t24 = cand.filter((c("role") == 0) & c("payload").str.starts_with("H"))
+    parts = []
+    if pos.height:
+        parts.append(_frame(decode_positions(buf, pos["payload_at"].to_numpy()), pos, 1))
+    if t24.height:
+        parts.append(_frame(decode_static24(buf, t24["payload_at"].to_numpy()), t24, 1))
+    firsts, seconds = cand.filter(c("role") == 1), cand.filter(c("role") == 2)
+    if firsts.height:
+        joined = firsts["payload"] + seconds["payload"]
+        seconds = seconds.with_columns(
+            joined.alias("payload"), pl.coalesce(firsts[s.TS], seconds[s.TS]).alias(s.TS)
+        )
+        parts.append(_frame(decode_static5(joined), seconds, 2))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal_relaxed").sort(_AT)
+
+
+def _frame(fields: dict[str, Any], cand: pl.DataFrame, n_lines: int) -> pl.DataFrame:
+    """One kind of fast record: decoded fields plus what the merge needs."""
+    cols = [_column(k, v) for k, v in fields.items()]
+    return pl.DataFrame(cols).with_columns(
+        cand[s.TS],
+        pl.Series(_AT, cand["idx"].to_numpy() + 1),
+        cand["payload"].alias(_PAYLOAD),
+        cand["head"].alias("_head"),
+        cand["station"].alias("_station"),
+    )
+
+
 def _fast_records(path: Path, lines: pl.Series, buf: np.ndarray, cand: pl.DataFrame
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
-    """(records, lines) of the fast lines; records carry ``_at`` and ``_payload``."""
+    """(records, lines) of the fast lines; records carry ``_at``, ``_payload`` and the
+    source ``_label``; lines carry ``_owner`` (the ``_at`` of their record)."""
+    records = _decoded(buf, cand)
+    if records.height == 0:
+        records = s.empty({**r.RECORDS_SCHEMA, _AT: pl.Int64(), _PAYLOAD: pl.String()})
+        records = records.with_columns(pl.lit(None, pl.String).alias(r._LABEL))
+    else:
+        label = pl.concat_str(
+            [pl.lit(f"{SOURCE_NAME}:{path.name}/") + pl.col("_head"),
+             pl.lit("/s:") + pl.col("_station")], ignore_nulls=True,
+        )  # fmt: skip
+        records = records.with_columns(
+            pl.lit(None, pl.Int64).alias(r.REC_ID),
+            pl.col(s.MSG_TYPE).is_in(list(POSITION_TYPES)).alias(r.IS_POSITION_REPORT),
+            pl.lit(SOURCE_NAME).alias(s.SOURCE),
+            label.alias(r._LABEL),
+        ).drop("_head", "_station")
     idx = cand["idx"].to_numpy()
-    cols = [_column(k, v) for k, v in decode_positions(buf, cand["payload_at"].to_numpy()).items()]
-    records = pl.DataFrame(cols).with_columns(
-        pl.lit(None, pl.Int64).alias(r.REC_ID),
-        cand[s.TS],
-        pl.lit(True).alias(r.IS_POSITION_REPORT),
-        pl.lit(SOURCE_NAME).alias(s.SOURCE),
-        pl.Series(_AT, idx + 1),
-        cand["payload"].alias(_PAYLOAD),
-    )
+    owner = idx + 1 + (cand["role"].to_numpy() == 1)
     fast_lines = pl.DataFrame(
-        {s.LINE_NO: idx + 1, s.RAW: lines.gather(idx), _AT: idx + 1}
+        {s.LINE_NO: idx + 1, s.RAW: lines.gather(idx), _AT: idx + 1, "_owner": owner}
     ).with_columns(pl.lit(None, pl.Int64).alias(_LOCAL))
     return records, fast_lines
 
 
-def _slow_records(reader: NmeaReader, parsed: r.Parsed) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(records, lines) of the reader, with ``_at``, ``_payload`` and the local rec id."""
+def _slow_records(path: Path, reader: NmeaReader, parsed: r.Parsed
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
+    """(records, lines) of the reader, with ``_at``, ``_payload``, ``_label`` and the local
+    rec id."""
     payloads = [
         "".join(p.payload for p in m.sentences) if m.reason is None else None
         for m in reader.messages
     ]
+    origin = r.nmea_origin(parsed.lines, f"{SOURCE_NAME}:{path.name}")
     records = parsed.records.with_columns(
         pl.Series(_AT, [m.at for m in reader.messages], dtype=pl.Int64),
         pl.Series(_PAYLOAD, payloads, dtype=pl.String),
         pl.col(r.REC_ID).alias(_LOCAL),
+    )
+    records = records.join(
+        origin.select(r.REC_ID, r._LABEL), on=r.REC_ID, how="left", maintain_order="left"
     )
     slow_lines = parsed.lines.select(
         s.LINE_NO, s.RAW, pl.col(s.LINE_NO).alias(_AT), pl.col(r.REC_ID).alias(_LOCAL)
@@ -328,23 +526,28 @@ def _merge(path: Path, fast: _Frames, slow: _Frames) -> _Frames:
 
     Both sides are in creation order (``_at`` never decreases while the reader reads), so
     after sorting by (``_at``, local id) the global ids of each side are in its own order.
+    Records keep ``_payload`` and ``_label`` (see ``mda.ingest._records.nmea_origin``).
     """
     records = pl.concat([slow[0], fast[0]], how="diagonal_relaxed").sort(_AT, _LOCAL)
     records = records.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias(r.REC_ID)
     ).with_columns(heard_twice().alias(r.HEARD_TWICE))
     is_slow = records[_LOCAL].is_not_null().to_numpy()
-    ids = records[r.REC_ID].to_numpy()
-    slow_ids, fast_ids = ids[is_slow], ids[~is_slow]
+    slow_ids = records[r.REC_ID].to_numpy()[is_slow]
     slow_lines = slow[1].with_columns(
         pl.Series(r.REC_ID, slow_ids[slow[1][_LOCAL].to_numpy()], dtype=pl.Int64)
     )
-    fast_lines = fast[1].with_columns(pl.Series(r.REC_ID, fast_ids, dtype=pl.Int64))
-    lines = pl.concat([slow_lines, fast_lines], how="vertical_relaxed").sort(_AT)
+    owners = records.filter(pl.col(_LOCAL).is_null()).select(pl.col(_AT).alias("_owner"), r.REC_ID)
+    fast_lines = fast[1].join(owners, on="_owner", how="left", maintain_order="left")
+    lines = pl.concat([slow_lines, fast_lines.drop("_owner")], how="diagonal_relaxed").sort(_AT)
     lines = lines.select(
         pl.lit(str(path)).alias(s.SOURCE_FILE), pl.col(s.LINE_NO).cast(pl.Int64), s.RAW, r.REC_ID
     )
-    return s.conform(records, r.RECORDS_SCHEMA), lines
+    payload = pl.when(pl.col(_PAYLOAD) != "").then(pl.col(_PAYLOAD))
+    origin = records.select(
+        pl.col(r._LABEL).fill_null(f"{SOURCE_NAME}:{path.name}"), payload.alias(r._PAYLOAD)
+    )
+    return pl.concat([s.conform(records, r.RECORDS_SCHEMA), origin], how="horizontal"), lines
 
 
 def _without_context(cand: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
@@ -358,17 +561,22 @@ def _without_context(cand: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
 
 
 def parse_nmea_fast(path: Path) -> r.Parsed:
-    """Records and lines of one NMEA file (plain or gzip), same as the pyais reader's."""
+    """Records and lines of one NMEA file (plain or gzip), same as the pyais reader's.
+
+    The records also carry ``_payload`` and ``_label`` (the source label used by the
+    deduplication), so :func:`mda.ingest._records.finalize` need not re-read the lines.
+    """
     path = Path(path)
     lines, buf, offsets = read_lines(path)
-    cand = _without_context(candidates(lines, buf, offsets), lines)
-    reader, taken = _run_reader(path, lines, cand["idx"].to_numpy())
+    cand = _select_fast(candidates(lines, buf, offsets), buf)
+    cand = _whole_pairs(_without_context(cand, lines))
+    reader, taken = _run_reader(path, lines, _Fast(cand))
     if len(taken):
         cand = cand.filter(~pl.col("idx").is_in(taken))
     parsed = reader.finish()
     log.debug("%s: %d lines decoded by the fast path, %d by pyais", path, cand.height,
               parsed.lines.height)  # fmt: skip
     records, lines_frame = _merge(
-        path, _fast_records(path, lines, buf, cand), _slow_records(reader, parsed)
+        path, _fast_records(path, lines, buf, cand), _slow_records(path, reader, parsed)
     )
     return r.Parsed(records=records, lines=lines_frame, skipped=parsed.skipped)

@@ -335,6 +335,10 @@ class NmeaReader:
         """True when a tag block or ``$PGHP`` time waits for the next AIS sentence."""
         return self._tag is not None or self._pghp is not None
 
+    def pending_keys(self) -> list[tuple[str, str, str, int]]:
+        """Group keys (head, channel, sequence id, part count) of incomplete messages."""
+        return list(self._pending)
+
     def feed(self, line_no: int, raw: str, pos: int | None = None) -> None:
         """Process one physical line.
 

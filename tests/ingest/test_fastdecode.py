@@ -7,7 +7,7 @@ same lines and owners, same skipped counts.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ import pytest
 
 from mda import schema as s
 from mda.ingest import _records as r
+from mda.ingest import fastdecode as fd
 from mda.ingest.fastdecode import parse_nmea_fast
 from mda.ingest.nmea import parse_nmea_slow
 from mda.sim import encode_nmea, make_track
@@ -210,4 +211,93 @@ def test_real_files(shared_data):
 def test_empty_of_data(tmp_path):
     parsed = assert_same(write_lines(tmp_path / "a.nmea", ["", "# only a comment"]))
     assert parsed.records.height == 0
-    assert parsed.records.schema == pl.Schema(r.RECORDS_SCHEMA)
+    # the records schema, plus the origin columns the fast reader passes to finalize
+    assert parsed.records.schema == pl.Schema(
+        {**r.RECORDS_SCHEMA, "_label": pl.String(), "_payload": pl.String()}
+    )
+
+
+# --- static reports: 2-part type 5 and single-part type 24 on the vectorised path ---------
+
+
+def static5(mmsi: int = SHIP, **kw) -> dict:
+    base = {"type": 5, "mmsi": mmsi, "imo": 9123456, "callsign": "LAXX", "shipname": "NORDIC STAR",
+            "ship_type": 70, "to_bow": 100, "to_stern": 20, "to_port": 10, "to_starboard": 12,
+            "draught": 6.3, "destination": "BERGEN"}  # fmt: skip
+    return {**base, **kw}
+
+
+STATIC_CASES = [
+    # (id, message): each must decode on the fast path exactly as pyais decodes it
+    ("t5-plain", static5()),
+    ("t5-not-available", static5(imo=0, callsign="", shipname="", ship_type=0, to_bow=0,
+                                 to_stern=0, to_port=0, to_starboard=0, draught=0,
+                                 destination="")),
+    ("t5-pyais-folds-ship-type-57", static5(ship_type=57)),
+    ("t5-pyais-folds-ship-type-100", static5(ship_type=100)),
+    ("t5-text-at-signs-and-spaces", static5(shipname=" A@B ", destination="@X Y")),
+    ("t5-max-values", static5(imo=(1 << 30) - 1, to_bow=511, to_stern=511, to_port=63,
+                              to_starboard=63, draught=25.5, ship_type=99)),
+    ("t24a", {"type": 24, "mmsi": SHIP, "partno": 0, "shipname": "SMALL BOAT"}),
+    ("t24a-empty-name", {"type": 24, "mmsi": SHIP, "partno": 0, "shipname": ""}),
+    ("t24b", {"type": 24, "mmsi": SHIP, "partno": 1, "ship_type": 37, "callsign": "LB1234",
+              "to_bow": 5, "to_stern": 3, "to_port": 1, "to_starboard": 2}),
+    ("t24b-auxiliary-craft", {"type": 24, "mmsi": 982571234, "partno": 1, "ship_type": 52,
+                              "callsign": "AUX", "mothership_mmsi": SHIP}),
+]
+
+
+@pytest.mark.parametrize("msg", [m for _, m in STATIC_CASES], ids=[i for i, _ in STATIC_CASES])
+def test_static_fields_bit_for_bit(tmp_path, msg):
+    lines = [tag(p, c=EPOCH0) for p in sentences(msg, seq_id=4)]
+    path = write_lines(tmp_path / "static.nmea", [tag(type1(), c=EPOCH0), *lines])
+    parsed = assert_same(path)
+    text_lines, buf, offsets = fd.read_lines(path)
+    fast = fd._select_fast(fd.candidates(text_lines, buf, offsets), buf)
+    assert fast.height == 1 + len(lines)  # every line took the vectorised path
+    assert parsed.records[s.REASON].null_count() == 2
+
+
+def test_type24_unknown_part_number_goes_to_pyais(tmp_path):
+    t24 = sentences({"type": 24, "mmsi": SHIP, "partno": 0, "shipname": "X"})[0]
+    body = t24[: t24.index("*")]
+    payload = body.split(",")[5]
+    c6 = ord(payload[6]) - 48
+    c6 -= 8 if c6 > 40 else 0
+    bumped = c6 | 0b001000  # part number 2
+    bumped += 8 if bumped > 39 else 0
+    line = with_payload(t24, payload[:6] + chr(bumped + 48) + payload[7:])
+    path = write_lines(tmp_path / "p2.nmea", [tag(line, c=EPOCH0)])
+    text_lines, buf, offsets = fd.read_lines(path)
+    assert fd._select_fast(fd.candidates(text_lines, buf, offsets), buf).height == 0
+    assert_same(path)
+
+
+def test_pair_after_an_orphan_part_with_the_same_key(tmp_path):
+    # an orphan first part (its second part is lost) holds the group key the next pair
+    # uses: pyais's reader closes it as missing_fragment when the pair starts
+    orphan = sentences(static5(mmsi=SHIP + 5), seq_id=3)[0]
+    pair = [tag(p, c=EPOCH0 + 1) for p in sentences(static5(), seq_id=3)]
+    lines = [tag(orphan, c=EPOCH0), *[tag(type1(), c=EPOCH0 + k) for k in range(3)], *pair,
+             *pair]  # fmt: skip
+    parsed = assert_same(write_lines(tmp_path / "orphan.nmea", lines))
+    assert "missing_fragment" in parsed.records[s.REASON].to_list()
+
+
+@pytest.mark.parametrize("context", ["tagblock", "pghp"])
+def test_context_before_a_pair(tmp_path, context):
+    ctx = tag("", c=EPOCH0 + 9) if context == "tagblock" else pghp(T0)  # a lone context line
+    pair = sentences(static5(), seq_id=1)
+    assert_same(write_lines(tmp_path / "ctx.nmea", [tag(type1(), c=EPOCH0), ctx, *pair]))
+
+
+def test_generated_feed_with_statics(tmp_path):
+    # the simulator's fleet: types 1/18, 2-part type 5 and 24 A/B every 6 minutes
+    from mda.sim import simulate_day
+
+    day = simulate_day(date(2024, 3, 5), seed=7, n_normal=3)
+    lines = encode_nmea(day.positions.head(3000), day.vessels, engine="fast",
+                        timestamp_style="tagblock")  # fmt: skip
+    path = write_lines(tmp_path / "sim.nmea", lines)
+    parsed = assert_same(path)
+    assert parsed.records[s.MSG_TYPE].is_in([5, 24]).sum() > 10

@@ -187,8 +187,7 @@ def test_interleaved_groups_and_duplicated_fragments_in_one_file(workdir):
 # --- CSV material ---------------------------------------------------------------------------
 NOAA_VALID = "257000000,2024-03-05T12:00:00,60.0,5.0,10.0,90.0,91,NORDIC STAR,IMO9123456,LAXX,70,0,120,20,6.0,70,A"  # noqa: E501
 DMA_VALID = "05/03/2024 12:00:00,Class A,219000001,55.5,11.0,Under way using engine,0.0,12.5,255.5,256,9123456,OXAB2,DANA,Cargo,,20,130,GPS,6.1,AARHUS,06/03/2024 08:00:00,AIS"  # noqa: E501
-# \x1f is left out of cell text: see test_unit_separator_in_a_cell (a known reader bug)
-CELL_CHARS = st.characters(blacklist_characters=',"\r\n\x1f', blacklist_categories=("Cs",))
+CELL_CHARS = st.characters(blacklist_characters=',"\r\n', blacklist_categories=("Cs",))
 ODD_VALUES = ["91", "181", "102.3", "511", "360", "NaN", "inf", "-0", "1e308",
               "2024-03-05T12:00:00", "05/03/2024 12:00:00", "Unknown value", "IMO"]  # fmt: skip
 CLEAN_CELL = st.one_of(
@@ -199,40 +198,25 @@ CLEAN_CELL = st.one_of(
 )
 
 
-KNOWN_BUG_CELLS = {
-    NOAA_VALID: {10: "70"},  # VesselType beyond Int16: test_noaa_ship_type_beyond_int16
-    DMA_VALID: {5: "Moored", 13: "Cargo"},  # unmapped texts: test_dma_unmapped_status_text
-}
-"""Cells the random rows must not vary until the reader bugs named here are fixed."""
-
-
 def csv_row(valid: str, n_cols: int) -> st.SearchStrategy[str]:
     """A row of random clean cells, or the valid row with some cells replaced or dropped."""
     cells = valid.split(",")
     replaced = st.lists(st.tuples(st.integers(0, n_cols - 1), CLEAN_CELL), max_size=4).map(
-        lambda edits: ",".join(_edit(cells, edits, KNOWN_BUG_CELLS[valid]))
+        lambda edits: ",".join(_edit(cells, edits))
     )
     ragged = st.lists(CLEAN_CELL, max_size=n_cols + 3).map(
-        lambda row: ",".join(_edit(row, [], KNOWN_BUG_CELLS[valid]))
+        lambda row: ",".join(row)
     )
     return st.one_of(replaced, ragged)
 
 
-def _edit(cells: list[str], edits: list[tuple[int, str]], fixed: dict[int, str]) -> list[str]:
+def _edit(cells: list[str], edits: list[tuple[int, str]]) -> list[str]:
     out = list(cells)
     for i, value in edits:
         out[i] = value
-    for i, value in fixed.items():
-        if i < len(out):
-            out[i] = value
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputFormatError,
-    reason="csv_sources: VesselType 40000 fails the Int16 cast for the whole file",
-)
 def test_noaa_ship_type_beyond_int16_is_row_level(workdir):
     path = workdir / "st.csv"
     path.write_text(
@@ -242,12 +226,6 @@ def test_noaa_ship_type_beyond_int16_is_row_level(workdir):
     assert res.lines_read == 1 and res.positions.height + sum(res.rejects.values()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputFormatError,
-    reason="csv_sources._warn_unmapped looks up a column named after the input "
-    "column that its when/then select does not produce",
-)
 def test_dma_unmapped_status_text_is_row_level(workdir):
     path = workdir / "nav.csv"
     path.write_text(
@@ -275,11 +253,6 @@ def test_csv_with_random_cells_never_fails(workdir, header, valid, data):
     assert res.lines_read == len(rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputFormatError,
-    reason="csv_sources._raw_lines splits lines on \\x1f: one cell holding it rejects the file",
-)
 def test_unit_separator_in_a_cell_is_row_level(workdir):
     path = workdir / "us.csv"
     path.write_text(",".join(NOAA_COLUMNS) + "\n" + NOAA_VALID.replace("LAXX", "LA\x1fXX") + "\n")
