@@ -121,3 +121,19 @@ def distance_to_land_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Distance in metres from each (lon, lat) to the coarse land layer (0 on land)."""
     x, y = _to_metric().transform(np.asarray(lon, float), np.asarray(lat, float))
     return shapely.distance(shapely.points(x, y), _land_metric())
+
+
+def path_distance_to_land_m(points: list[tuple[float, float]]) -> float:
+    """Smallest distance in metres from a (lon, lat) polyline (or one point) to the land layer."""
+    xy = _project_xy(np.asarray(points, dtype=float).reshape(-1, 2))
+    geom = shapely.points(xy[0]) if len(xy) == 1 else shapely.linestrings(xy)
+    return float(shapely.distance(geom, _land_metric()))
+
+
+def inside_region(points: list[tuple[float, float]], margin_deg: float = 0.0) -> bool:
+    """True when every (lon, lat) lies inside REGION_BBOX shrunk by ``margin_deg`` degrees."""
+    x0, y0, x1, y1 = REGION_BBOX
+    return all(
+        x0 + margin_deg <= lon <= x1 - margin_deg and y0 + margin_deg <= lat <= y1 - margin_deg
+        for lon, lat in points
+    )
