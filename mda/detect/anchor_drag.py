@@ -28,7 +28,7 @@ from mda.schema import (
     TS,
 )
 
-AT_ANCHOR = 1
+AT_ANCHOR, ENGAGED_IN_FISHING = 1, 7
 
 
 def _divergence_deg() -> pl.Expr:
@@ -75,6 +75,10 @@ def _summarise(runs: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyFrame:
         pl.col("_speed").mean().alias("mean_speed_kn"),
         pl.col("_transit").first().alias("transit_speed_kn"),
         (pl.col(NAV_STATUS) == AT_ANCHOR).fill_null(False).mean().alias("share_reported_anchored"),
+        (pl.col(NAV_STATUS) == ENGAGED_IN_FISHING)
+        .fill_null(False)
+        .mean()
+        .alias("share_reported_fishing"),
         diverging.fill_null(False).mean().alias("share_course_heading_diverging"),
         pl.len().alias("n_positions"),
         linestring_wkt().alias(GEOMETRY_WKT),
@@ -89,6 +93,7 @@ def detect_anchor_drag(positions: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyF
         pl.col("mean_speed_kn").round(2),
         pl.col("transit_speed_kn").round(2),
         pl.col("share_reported_anchored").round(2),
+        pl.col("share_reported_fishing").round(2),
         pl.col("share_course_heading_diverging").round(2),
         pl.col("n_positions"),
         pl.lit(p.min_drop_kn).alias("threshold_drop_kn"),
@@ -101,6 +106,7 @@ def detect_anchor_drag(positions: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyF
             (pl.col(DURATION_H) >= p.min_duration_h)
             & (pl.col("distance_km") >= p.min_distance_km)
             & (pl.col("share_reported_anchored") <= p.max_share_anchored)
+            & (pl.col("share_reported_fishing") <= p.max_share_fishing)
         )
         .select(
             pl.lit("anchor_drag").alias(EVENT_TYPE),

@@ -11,6 +11,8 @@ Scores are in [0, 1] and built from the evidence only (no learned weights yet):
 * encounter: 0.4 + 0.25·duration (saturating at 8 h) + 0.15·closeness + 0.1·cable
   proximity + 0.1·in a zone
 * identity_conflict: shared MMSI 0.6 + 0.4·overlap (saturating at 6 h); invalid MMSI 0.3
+* fishing_in_zone: 0.4 + 0.3·model confidence (mean P(fishing) rescaled from the threshold
+  to 1) + 0.2·duration (saturating at 4 h) + 0.1·share of the fishing run inside the zone
 
 Cable proximity is 1 within ``cable_near_m``, falling linearly to 0 at ``cable_search_km``.
 """
@@ -178,12 +180,40 @@ def _score_encounter(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
     return score, text
 
 
+ZONE_KIND_WORDS = {
+    "fishing_closure": "a fishing closure",
+    "mpa": "a marine protected area",
+    "no_take": "a no-take zone",
+}
+
+
+def _score_fishing(row: dict, ev: dict, p: DetectParams) -> tuple[float, str]:
+    threshold = ev["threshold_p_fishing"]
+    confidence = max(0.0, (ev["mean_p_fishing"] - threshold) / max(1 - threshold, 1e-6))
+    score = (
+        0.4
+        + 0.3 * min(confidence, 1)
+        + 0.2 * min(row[DURATION_H] / 4, 1)
+        + 0.1 * ev["share_of_fishing_run_in_zone"]
+    )
+    kind = ZONE_KIND_WORDS.get(ev["zone_kind"], f"a zone of kind {ev['zone_kind']!r}")
+    shore = row[DISTANCE_TO_SHORE_KM]
+    where = "" if shore is None else f", {shore / KM_PER_NM:.0f} nm from shore"
+    text = (
+        f"moved like a fishing vessel at work (model confidence {ev['mean_p_fishing']:.0%}, "
+        f"{ev['mean_speed_kn']:.1f} kn on average) for {row[DURATION_H]:.1f} h inside "
+        f"{ev['zone']}, {kind} in force at the time{where}."
+    )
+    return score, text
+
+
 SCORERS = {
     "loitering": _score_loitering,
     "ais_gap": _score_gap,
     "identity_conflict": _score_identity,
     "anchor_drag": _score_anchor_drag,
     "encounter": _score_encounter,
+    "fishing_in_zone": _score_fishing,
 }
 
 
@@ -247,6 +277,9 @@ def finalize(
         schema=annotated.schema | {EVENT_ID: pl.String, SCORE: pl.Float64, EXPLANATION: pl.String},
     )
     out = out.with_columns(pl.lit(region).alias(REGION), pl.lit(day).alias(EVENT_DATE))
-    return conform(out, EVENTS_SCHEMA).sort(
-        [SCORE, START_TIME, EVENT_ID], descending=[True, False, False]
-    )
+    return rank(conform(out, EVENTS_SCHEMA))
+
+
+def rank(events: pl.DataFrame) -> pl.DataFrame:
+    """Best score first; ties by start time, then id (a stable, reproducible order)."""
+    return events.sort([SCORE, START_TIME, EVENT_ID], descending=[True, False, False])

@@ -80,9 +80,29 @@ class AnchorDragParams:
     min_duration_h: float = 1.0
     max_point_gap_h: float = 0.5  # a silence longer than this ends a run
     max_share_anchored: float = 0.5  # runs mostly reported "at anchor" are not covert drags
+    max_share_fishing: float = 0.5  # runs mostly reported "engaged in fishing" are towed gear
     min_shore_distance_nm: float = 3.0  # port approaches are not drags
     divergence_min_deg: float = 45.0  # AMSA drift: course/heading difference band
     divergence_max_deg: float = 135.0
+
+
+@dataclass(frozen=True)
+class FishingParams:
+    """Fishing activity inside a zone whose kind forbids fishing, while the zone is valid.
+
+    Fishing activity is P(fishing) per position from a classifier over movement features
+    (mda.detect.fishing_model; trained on the simulator's labelled gears). Anchor: Global
+    Fishing Watch and Skylight publish per-position fishing classifiers of this kind
+    (Skylight reports 71 % precision for its model).
+    """
+
+    min_probability: float = 0.5  # a position is "fishing" at or above this P(fishing)
+    min_duration_h: float = 0.5  # time fishing inside one zone before it is an event
+    max_point_gap_h: float = 0.5  # a silence longer than this ends a run
+    forbidden_kinds: tuple[str, ...] = ("fishing_closure", "mpa", "no_take")
+    # Vessels whose latest static report gives a ship type in this range (ITU 60-89:
+    # passenger, cargo, tanker) are not classified: a slow merchant ship is not fishing.
+    merchant_ship_types: tuple[int, int] = (60, 89)
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,7 @@ class DetectParams:
     encounter: EncounterParams = field(default_factory=EncounterParams)
     gaps: GapParams = field(default_factory=GapParams)
     reception: ReceptionParams = field(default_factory=ReceptionParams)
+    fishing: FishingParams = field(default_factory=FishingParams)
     annotate: AnnotateParams = field(default_factory=AnnotateParams)
 
     def as_dict(self) -> dict[str, dict[str, float]]:
@@ -156,6 +177,14 @@ def params_from_dict(overrides: dict[str, Any] | None) -> DetectParams:
                 f"expected some of {sorted(known)}"
             )
         base = replace(
-            base, **{section: replace(current, **{k: float(v) for k, v in values.items()})}
+            base,
+            **{section: replace(current, **{k: _cast(current, k, v) for k, v in values.items()})},
         )
     return base
+
+
+def _cast(current: Any, name: str, value: Any) -> Any:
+    """A numeric parameter becomes a float; a list parameter (e.g. zone kinds) a tuple."""
+    if isinstance(getattr(current, name), tuple):
+        return tuple(str(v) for v in value)
+    return float(value)

@@ -421,7 +421,7 @@ def _sum_skipped(parsed: Sequence[Parsed]) -> dict[str, int]:
 
 def _with_raw(rejected: pl.DataFrame, parsed: Sequence[Parsed]) -> pl.DataFrame:
     """Fill the raw text of rejected lines from files read without it (``raw_of``)."""
-    fetchers = {}
+    fetchers: dict[str, Callable[[pl.Series], pl.DataFrame]] = {}
     for p in parsed:
         if p.raw_of is not None and p.lines.height:
             fetchers.setdefault(str(p.lines[s.SOURCE_FILE][0]), p.raw_of)

@@ -294,13 +294,13 @@ def _parsed(lf: pl.LazyFrame, csv: Path, exprs: list[pl.Expr], numeric: list[str
     "malformed". Raw text is not kept: the quarantine fetches it for rejected rows only
     (:func:`raw_lines`)."""
     n_columns = len(lf.collect_schema()) - 1  # without the row index
-    df = _normalised(lf, numeric).select(
+    stream = _normalised(lf, numeric).select(
         (pl.col(_ROW) - 2).cast(pl.Int64).alias(r.REC_ID),
         pl.col(_ROW).cast(pl.Int64).alias(s.LINE_NO),
         *exprs,
     )
-    names = df.collect_schema().names()
-    df = df.with_columns(  # final types inside the stream: less memory
+    names = stream.collect_schema().names()
+    df = stream.with_columns(  # final types inside the stream: less memory
         pl.col(k).cast(v, strict=False) for k, v in r.RECORDS_SCHEMA.items() if k in names
     ).collect(engine="streaming")
     df = _warn_unmapped(df, Path(source_file))

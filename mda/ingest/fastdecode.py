@@ -59,7 +59,7 @@ _EPOCH = r"[0-9]{9,13}(?:\.[0-9]+)?"
 _TAG_C = rf"(?:^|,)c:({_EPOCH})(?:,|$)"
 _TRAIL_EPOCH = rf"(?:^|,)({_EPOCH})(?:,|$)"
 _TAG_S = r"^(?:.*,)?s:([^,*]+)"  # the station, as mda.ingest._records._STATION_RE finds it
-_SHIP_TYPE_5 = np.array([int(ShipType.from_value(v)) for v in range(256)], dtype=np.int64)
+_SHIP_TYPE_5 = np.array([int(ShipType.from_value(v) or 0) for v in range(256)], dtype=np.int64)
 """pyais's type 5 ship type (its ShipType enum folds unknown codes: 57 -> 56, 100 -> 0)."""
 _PAYLOAD = "_payload"
 _AT = "_at"
