@@ -160,7 +160,8 @@ REPORT_LABELS = {
 def report_labels(summary: dict[str, Any]) -> dict[str, Any]:
     """The ingest summary with readable names, in a fixed order, for the report."""
     known = {REPORT_LABELS[k]: summary[k] for k in REPORT_LABELS if k in summary}
-    return known | {k: v for k, v in summary.items() if k not in REPORT_LABELS}
+    labelled = known | {k: v for k, v in summary.items() if k not in REPORT_LABELS}
+    return {k: v for k, v in labelled.items() if v != {}}  # no empty tables
 
 
 def quarantine_summary(quarantine: pl.DataFrame, positions: pl.DataFrame) -> dict[str, Any]:
