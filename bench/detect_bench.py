@@ -1,7 +1,7 @@
 """Detection speed benchmark: a full day through segmentation and every detector, next to
 MovingPandas's stop detection on the same data.
 
-    uv run --group bench python bench/detect_bench.py [--positions 10000000] [--vessels 5000]
+    uv run python bench/detect_bench.py [--positions 10000000] [--vessels 5000]
         [--mp-sample 100] [--quick]
 
 The day is generated with numpy (seconds, cached under ``--cache-dir``, default
