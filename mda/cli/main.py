@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mda.cli import demo, fetch, fishing, ingest, run, stream
+from mda.cli import demo, fetch, fishing, ingest, reference, run, stream
 
 app = typer.Typer(
     help="mda: maritime domain awareness pipeline.",
@@ -18,6 +18,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(fetch.app, name="fetch")
 app.add_typer(stream.app, name="stream")
 app.add_typer(fishing.app, name="fishing")
+app.add_typer(reference.app, name="reference")
 
 if __name__ == "__main__":
     app()

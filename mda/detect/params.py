@@ -99,7 +99,8 @@ class FishingParams:
     min_probability: float = 0.5  # a position is "fishing" at or above this P(fishing)
     min_duration_h: float = 0.5  # time fishing inside one zone before it is an event
     max_point_gap_h: float = 0.5  # a silence longer than this ends a run
-    forbidden_kinds: tuple[str, ...] = ("fishing_closure", "mpa", "no_take")
+    # Many MPAs allow fishing: add "mpa" per region where they are no-take.
+    forbidden_kinds: tuple[str, ...] = ("fishing_closure", "no_take")
     # Vessels whose latest static report gives a ship type in this range (ITU 60-89:
     # passenger, cargo, tanker) are not classified: a slow merchant ship is not fishing.
     merchant_ship_types: tuple[int, int] = (60, 89)
