@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import polars as pl
 
-from mda.detect.exprs import TRACK, dt_prev_h, linestring_wkt, sort_tracks, speed_kn, step_m
+from mda.detect.exprs import (
+    TRACK,
+    candidate_columns,
+    dt_prev_h,
+    linestring_wkt,
+    sort_tracks,
+    speed_kn,
+    step_m,
+)
 from mda.detect.params import AnchorDragParams
 from mda.schema import (
     COG_DEG,
     DURATION_H,
     END_TIME,
-    EVENT_TYPE,
-    EVIDENCE,
     GEOMETRY_WKT,
     HEADING_DEG,
     LAT,
     LON,
-    MMSI,
     NAV_STATUS,
-    OTHER_MMSI,
     START_TIME,
     TS,
 )
@@ -108,16 +112,5 @@ def detect_anchor_drag(positions: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyF
             & (pl.col("share_reported_anchored") <= p.max_share_anchored)
             & (pl.col("share_reported_fishing") <= p.max_share_fishing)
         )
-        .select(
-            pl.lit("anchor_drag").alias(EVENT_TYPE),
-            MMSI,
-            pl.lit(None, pl.Int64).alias(OTHER_MMSI),
-            START_TIME,
-            END_TIME,
-            LAT,
-            LON,
-            DURATION_H,
-            evidence.alias(EVIDENCE),
-            GEOMETRY_WKT,
-        )
+        .select(*candidate_columns("anchor_drag", evidence))
     )

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import polars as pl
 
-from mda.schema import LAT, LON, MMSI, SOG_KN, TS
+from mda.schema import (
+    DURATION_H,
+    END_TIME,
+    EVENT_TYPE,
+    EVIDENCE,
+    GEOMETRY_WKT,
+    LAT,
+    LON,
+    MMSI,
+    OTHER_MMSI,
+    SOG_KN,
+    START_TIME,
+    TS,
+)
 
 SEG_ID = "seg_id"  # track segment within one MMSI (see mda.detect.segment)
 TRACK = [MMSI, SEG_ID]  # one physical transmitter's track
@@ -63,3 +76,25 @@ def sort_tracks(lf: pl.LazyFrame) -> pl.LazyFrame:
     if SEG_ID not in lf.collect_schema().names():
         lf = lf.with_columns(pl.lit(0, pl.Int32).alias(SEG_ID))
     return lf.sort([MMSI, SEG_ID, TS])
+
+
+def candidate_columns(
+    event_type: str, evidence: pl.Expr, other_mmsi: pl.Expr | None = None
+) -> list[pl.Expr]:
+    """The columns every detector's candidates share, in order (select these last).
+
+    Expects mmsi, start_time, end_time, lat, lon, duration_h and geometry_wkt to exist.
+    """
+    other = pl.lit(None, pl.Int64) if other_mmsi is None else other_mmsi
+    return [
+        pl.lit(event_type).alias(EVENT_TYPE),
+        pl.col(MMSI),
+        other.alias(OTHER_MMSI),
+        pl.col(START_TIME),
+        pl.col(END_TIME),
+        pl.col(LAT),
+        pl.col(LON),
+        pl.col(DURATION_H),
+        evidence.alias(EVIDENCE),
+        pl.col(GEOMETRY_WKT),
+    ]

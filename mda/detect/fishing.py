@@ -23,20 +23,26 @@ import polars as pl
 import shapely
 from shapely import STRtree
 
-from mda.detect.exprs import SEG_ID, TRACK, dt_prev_h, linestring_wkt, prev, sort_tracks, speed_kn
+from mda.detect.exprs import (
+    SEG_ID,
+    TRACK,
+    candidate_columns,
+    dt_prev_h,
+    linestring_wkt,
+    prev,
+    sort_tracks,
+    speed_kn,
+)
 from mda.detect.params import FishingParams
 from mda.reference import Zone
 from mda.schema import (
     COG_DEG,
     DURATION_H,
     END_TIME,
-    EVENT_TYPE,
-    EVIDENCE,
     GEOMETRY_WKT,
     LAT,
     LON,
     MMSI,
-    OTHER_MMSI,
     START_TIME,
     TS,
 )
@@ -260,16 +266,5 @@ def detect_fishing_in_zone(
         .with_columns(duration_h.alias(DURATION_H))
         .filter(pl.col(DURATION_H) >= p.min_duration_h)
         .join(table, on=ZONE_IDX, how="left")
-        .select(
-            pl.lit("fishing_in_zone").alias(EVENT_TYPE),
-            MMSI,
-            pl.lit(None, pl.Int64).alias(OTHER_MMSI),
-            START_TIME,
-            END_TIME,
-            LAT,
-            LON,
-            DURATION_H,
-            evidence.alias(EVIDENCE),
-            GEOMETRY_WKT,
-        )
+        .select(*candidate_columns("fishing_in_zone", evidence))
     )

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 
-from mda.detect.exprs import TRACK, dt_prev_h, linestring_wkt, sort_tracks, speed_kn
+from mda.detect.exprs import (
+    TRACK,
+    candidate_columns,
+    dt_prev_h,
+    linestring_wkt,
+    sort_tracks,
+    speed_kn,
+)
 from mda.detect.params import LoiteringParams
 from mda.schema import (
     DURATION_H,
     END_TIME,
-    EVENT_TYPE,
-    EVIDENCE,
     GEOMETRY_WKT,
     LAT,
     LON,
-    MMSI,
     NAV_STATUS,
-    OTHER_MMSI,
     START_TIME,
     TS,
 )
@@ -75,16 +78,5 @@ def detect_loitering(positions: pl.LazyFrame, p: LoiteringParams) -> pl.LazyFram
             (pl.col(DURATION_H) >= p.min_duration_h)
             & (pl.col("mean_speed_kn") < p.max_mean_speed_kn)
         )
-        .select(
-            pl.lit("loitering").alias(EVENT_TYPE),
-            MMSI,
-            pl.lit(None, pl.Int64).alias(OTHER_MMSI),
-            START_TIME,
-            END_TIME,
-            LAT,
-            LON,
-            DURATION_H,
-            evidence.alias(EVIDENCE),
-            GEOMETRY_WKT,
-        )
+        .select(*candidate_columns("loitering", evidence))
     )
