@@ -36,21 +36,9 @@ from mda.sim.scenarios import NEGATIVE, ScenarioDay, ScenarioMix, simulate_scena
 
 REPO = Path(__file__).resolve().parents[1]
 REGION = "baltic_demo"
-PAIR_KEY = 1_000_000_000  # encounter key: lower MMSI * PAIR_KEY + higher MMSI
 TYPES = ("loitering", "ais_gap", "encounter", "anchor_drag", "identity_conflict", "fishing_in_zone")
 TARGET_RECALL, TARGET_PRECISION = 0.95, 0.90
 EXTRA_NEGATIVES = ("trawl_across_cable",)  # hard negatives beyond the issue's list
-
-
-def pair_keyed(df: pl.DataFrame) -> pl.DataFrame:
-    """Replace ``mmsi`` of encounter rows by a key of the unordered pair, so that
-    ``mda.evaluate.evaluate`` (which matches on type and MMSI) matches encounters by pair."""
-    lo = pl.min_horizontal(MMSI, OTHER_MMSI)
-    hi = pl.max_horizontal(MMSI, OTHER_MMSI)
-    is_pair = (pl.col(EVENT_TYPE) == "encounter") & pl.col(OTHER_MMSI).is_not_null()
-    return df.with_columns(
-        pl.when(is_pair).then(lo * PAIR_KEY + hi).otherwise(pl.col(MMSI)).alias(MMSI)
-    )
 
 
 def origins(sim: ScenarioDay) -> dict[int, str]:
@@ -203,13 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"day {sim.day}: {sim.positions.height:,} positions, {sim.vessels.height} vessels, "
               f"{sim.truth.height} truth rows, {events.height} events", flush=True)  # fmt: skip
     truth, events = pl.concat(truths), pl.concat(events_all)
-    ev = evaluate(pair_keyed(events), pair_keyed(truth))
+    ev = evaluate(events, truth)
     false_alarms = events.join(ev.false_alarms.select(EVENT_ID), on=EVENT_ID, how="semi")
     print(f"\n{days} days, seed {args.seed}: simulation {t_sim:.1f} s, detect_day {t_det:.1f} s")
     rows = summary_table(ev.counts)
     print_summary(rows)
     within = events.filter(~pl.col("origin").is_in(EXTRA_NEGATIVES))
-    ev_within = evaluate(pair_keyed(within), pair_keyed(truth))
+    ev_within = evaluate(within, truth)
     print(f"\nwithout events on the extra hard negatives {', '.join(EXTRA_NEGATIVES)}:")
     print_summary(summary_table(ev_within.counts), tag="WITHIN")
     print_recall_by_scenario(truth, ev.missed)
