@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The demo: simulate a day of Baltic traffic with injected anomalies, run the daily Airflow
 # DAG over it (no database server needed), check the events against the ground truth, and
-# print where the report is. Usage: bash scripts/demo.sh [YYYY-MM-DD]
+# print where the report is. Usage: bash scripts/demo.sh [YYYY-MM-DD] [--scenarios]
+# (--scenarios: a simulated day with every event type and hard negatives)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 
 day="${1:-2024-03-05}"
+shift || true
 export MDA_HOME="${MDA_HOME:-$PWD/mda-data}"
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$MDA_HOME/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$PWD/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 mkdir -p "$MDA_HOME"
 
-uv run mda demo prepare --date "$day"
+uv run mda demo prepare --date "$day" "$@"
 echo "Preparing Airflow's metadata database (SQLite, $AIRFLOW_HOME)..."
 uv run airflow db migrate >"$MDA_HOME/airflow-db.log" 2>&1 \
   || { tail -20 "$MDA_HOME/airflow-db.log"; exit 1; }

@@ -34,6 +34,14 @@ def _truth_path(home: Path, day: date_t) -> Path:
 def prepare(
     date: Annotated[str, typer.Option("--date", help="UTC day to simulate.")] = DEMO_DAY,
     seed: Annotated[int, typer.Option("--seed", help="Simulator seed.")] = 20240305,
+    scenarios: Annotated[
+        bool,
+        typer.Option(
+            "--scenarios",
+            help="Every event type and hard negatives, instead of the "
+            "story day (loitering over cables, dark periods).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate the demo day as NMEA under $MDA_HOME/incoming/baltic_demo/."""
     from mda.sim import write_demo
@@ -41,7 +49,9 @@ def prepare(
     day = parse_day(date)
     home = settings().home
     with user_errors():
-        files = write_demo(_incoming(home), day, seed=seed)
+        files = write_demo(
+            _incoming(home), day, seed=seed, kind="scenarios" if scenarios else "story"
+        )
     files.truth.replace(_truth_path(home, day))
     typer.echo(f"Simulated {day}: {files.nmea}")
 
@@ -57,16 +67,16 @@ def verify(
     if not truth_file.exists():
         fail(f"no ground truth at {truth_file}: run `mda demo prepare --date {day}` first")
     with user_errors():
-        truth = pl.read_csv(truth_file, try_parse_dates=True).with_columns(
-            pl.col("start_time", "end_time").dt.replace_time_zone("UTC")
-        )
+        truth = pl.read_csv(
+            truth_file, try_parse_dates=True, infer_schema_length=None
+        ).with_columns(pl.col("start_time", "end_time").dt.replace_time_zone("UTC"))
         events = lake.scan_partition(
             home / "lake" / DEMO_REGION, "events", day, schema=EVENTS_SCHEMA
         ).collect()
     result = evaluate(events, truth)
     for row in result.counts.iter_rows(named=True):
         typer.echo(
-            f"  {row['event_type']:<10} injected {row['truth']}, found "
+            f"  {row['event_type']:<18} injected {row['truth']}, found "
             f"{row['matched_truth']}, false alarms {row['false_alarms']}"
         )
     if not result.perfect:

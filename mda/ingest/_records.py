@@ -115,7 +115,7 @@ REASONS = (
     "unsupported_type",  # AIS message type other than 1, 2, 3, 5, 18, 19, 24, 27
     "bad_value",  # CSV: a non-empty field that does not parse as its type
     # common (set by finalize)
-    "invalid_mmsi",  # not a ship station: outside 200000000..799999999
+    "invalid_mmsi",  # not a ship's identity: base station, AtoN, SAR aircraft, not 9 digits...
     "no_timestamp",  # no usable time for the record
     "outside_day",  # time outside the requested UTC day
     "no_position",  # a position report with lat 91 / lon 181 or out of range, no static data
@@ -250,8 +250,15 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def valid_mmsi() -> pl.Expr:
-    """True for ship-station MMSIs (MID 2xx-7xx): 200000000..799999999."""
-    return pl.col(s.MMSI).is_between(200_000_000, 799_999_999).fill_null(False)
+    """True for MMSIs a ship may transmit: 9 digits from 100000000 to 799999999, except SAR
+    aircraft (111MIDxxx). Base stations (00MID...), AtoN (99MID...), craft associated with a
+    parent ship (98...), SART/MOB/EPIRB (97...) and handhelds (8...) are not ships. Numbers in
+    the ship range but with an unallocated MID or a placeholder pattern (123456789) are kept:
+    the detectors flag them as ``identity_conflict`` (mda.detect.identity)."""
+    mmsi = pl.col(s.MMSI)
+    ship_range = mmsi.is_between(100_000_000, 799_999_999)
+    sar_aircraft = (mmsi // 1_000_000) == 111
+    return (ship_range & ~sar_aircraft).fill_null(False)
 
 
 def has_position() -> pl.Expr:

@@ -184,3 +184,18 @@ def test_run_loads_postgis_when_a_url_is_given(day_run, pg_fresh_url, tmp_path):
     assert {r["mmsi"] for r in gaps} == set(
         events.filter(pl.col("event_type") == "ais_gap")["mmsi"]
     )
+
+
+def test_scenario_day_every_event_type_through_the_pipeline(tmp_path):
+    """The simulator's all-types day (encounters, drags, identity...) via `mda run`."""
+    from mda.sim import write_demo
+
+    files = write_demo(tmp_path / "in", DEMO_DAY, seed=11, kind="scenarios")
+    result = mda_run(files.nmea, tmp_path / "o", "--region", "baltic_demo")
+    assert result.exit_code == 0, result.output
+    events = pl.read_parquet(tmp_path / "o" / "events.parquet")
+    truth = pl.read_csv(files.truth, try_parse_dates=True, infer_schema_length=None)
+    truth = truth.with_columns(pl.col("start_time", "end_time").dt.replace_time_zone("UTC"))
+    assert set(truth["event_type"]) >= {"encounter", "anchor_drag", "identity_conflict"}
+    outcome = evaluate(events, truth)
+    assert outcome.perfect, (outcome.missed, outcome.false_alarms)
