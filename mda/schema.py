@@ -97,7 +97,14 @@ GEOMETRY_WKT = "geometry_wkt"
 REGION = "region"
 EVENT_DATE = "event_date"
 
-EVENT_TYPES = ("loitering", "ais_gap")
+EVENT_TYPES = (
+    "loitering",
+    "ais_gap",
+    "encounter",
+    "anchor_drag",
+    "fishing_in_zone",
+    "identity_conflict",
+)
 
 EVENTS_SCHEMA: dict[str, pl.DataType] = {
     EVENT_ID: pl.String(),  # deterministic hash of the defining fields

@@ -29,7 +29,14 @@ log = logging.getLogger(__name__)
 
 MAX_EVENT_MAPS = 200  # events ranked beyond this get no map (keeps the HTML openable)
 MISSING = "\u2013"  # en dash, shown where a value is missing
-TYPE_LABELS = {"loitering": "Loitering", "ais_gap": "AIS gap"}
+TYPE_LABELS = {
+    "loitering": "Loitering",
+    "ais_gap": "AIS gap",
+    "encounter": "Encounter",
+    "anchor_drag": "Anchor drag",
+    "fishing_in_zone": "Fishing in zone",
+    "identity_conflict": "Identity conflict",
+}
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,18 @@ LABEL_MAX_CHARS = 40
 EVENT_STYLE = {
     "loitering": {"color": "#c0392b", "marker": "o", "linestyle": "-"},
     "ais_gap": {"color": "#7d3c98", "marker": "^", "linestyle": "--"},
+    "encounter": {"color": "#1e8449", "marker": "s", "linestyle": "-"},
+    "anchor_drag": {"color": "#d35400", "marker": "v", "linestyle": "-"},
+    "fishing_in_zone": {"color": "#117a65", "marker": "P", "linestyle": "-"},
+    "identity_conflict": {"color": "#2c3e50", "marker": "X", "linestyle": ":"},
+}
+TYPE_NAMES = {
+    "loitering": "loitering",
+    "ais_gap": "AIS gap",
+    "encounter": "encounter",
+    "anchor_drag": "anchor drag",
+    "fishing_in_zone": "fishing in zone",
+    "identity_conflict": "identity conflict",
 }
 DEFAULT_STYLE = {"color": "#c0392b", "marker": "D", "linestyle": "-"}
 CABLE_COLOR = "#d4a017"
@@ -536,7 +548,7 @@ def _layer_legend(drawn: set[str]) -> list[Any]:
 
 def _type_label(event_type: str) -> str:
     """Fixed display name of an event type (never untrusted text in the legend)."""
-    return {"loitering": "loitering", "ais_gap": "AIS gap"}.get(event_type, "other event")
+    return TYPE_NAMES.get(event_type, "other event")
 
 
 _PROLOG = re.compile(r"\A\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
