@@ -38,7 +38,10 @@ REPO = Path(__file__).resolve().parents[1]
 REGION = "baltic_demo"
 TYPES = ("loitering", "ais_gap", "encounter", "anchor_drag", "identity_conflict", "fishing_in_zone")
 TARGET_RECALL, TARGET_PRECISION = 0.95, 0.90
-EXTRA_NEGATIVES = ("trawl_across_cable",)  # hard negatives beyond the list
+EXTRA_NEGATIVES = (
+    "trawl_across_cable",
+    "trawl_in_closure_out_of_season",
+)  # hard negatives beyond the list
 
 
 def origins(sim: ScenarioDay) -> dict[int, str]:

@@ -16,6 +16,13 @@ Proper around Gotland, see :mod:`mda.sim.scenario`) with:
   - ``anchor_drag``: transit at 10-14 kn, then 2.5-5 kn for 20-60 km across a cable (crossing
     angle 30-150 degrees, crossing point 20-80 % along the drag, at least 10 km offshore),
     heading 40-90 degrees off the course, nav_status 0, then back to transit speed.
+  - ``fishing_in_zone`` (``fishing_in_closure``): a trawler (ship type 30) steams in at
+    8-11 kn from 20-80 km away, tows like an otter trawler (the OTB behaviour of
+    :mod:`mda.sim.fishing`: 2.5-4.5 kn, one or two straight-ish tows with a 150-210 degree
+    turn between them, nav_status 7) for 1.5-4 h wholly inside the East Gotland winter
+    fishing closure (at least 1 km inside its edge; in force 2024-01-01 to 2024-05-01), then
+    leaves. Truth spans the tow. On a day the closure is not in force the same vessel is
+    recorded as the hard negative ``fishing_in_closure_out_of_season`` instead.
   - ``identity_conflict``: one MMSI on two ships more than 50 km apart for 1.2-8 h
     (``shared_mmsi``), and one ship with a placeholder or unallocated-MID MMSI (123456789,
     222222222, 300000000, MID 280-300, ...) (``invalid_mmsi``). Note that ``mda ingest``
@@ -30,10 +37,17 @@ Proper around Gotland, see :mod:`mda.sim.scenario`) with:
   and ``port_waiting_pair`` (two ships anchored 150-400 m apart off a port), plus
   ``trawl_across_cable`` (beyond the issue's list: a trawler steams at 9-11 kn, then tows at
   3-4 kn for 20-40 km across a cable, heading along its course, nav_status 7 "engaged in
-  fishing").
+  fishing"), and ``trawl_in_closure_out_of_season`` (the ``fishing_in_closure`` tow inside
+  the Gotland Deep summer closure, valid June-August: not in force on a March day; on a day
+  it is in force the tow gets a ``fishing_in_zone`` truth row instead).
 
 * **normal traffic** from :mod:`mda.sim.scenario` (transits on the lanes, ships at anchor
   near ports, port calls, trawlers, Class B craft).
+
+Scenarios that tow at random places (the ``ais_gap`` towing variant, ``trawl_across_cable``)
+keep their tow paths at least 1 km clear of every zone forbidding fishing (kinds
+``fishing_closure``, ``no_take``) in force that day, so they need no ``fishing_in_zone``
+truth; ``trawl_outside_closure`` keeps its designed 0.5-3 km (path at least 0.25 km clear).
 
 About half of all vessels (injected ones too) get one or two short reception dropouts
 (3-25 min), as in ``simulate_day``.
@@ -60,6 +74,7 @@ from shapely.geometry import shape
 from mda import schema
 from mda.errors import MdaError
 from mda.sim import geo
+from mda.sim.fishing import _sample, _Steps, _straight, _turn
 from mda.sim.fleet import Particulars
 from mda.sim.scenario import (
     ANCHOR_S,
@@ -99,6 +114,11 @@ NEGATIVES_SCHEMA: dict[str, pl.DataType] = {
     NOTE: pl.String(),
 }
 FISHING_UNDERWAY = 7  # AIS navigational status "engaged in fishing"
+# Zone kinds where fishing is forbidden (as mda.detect.params.FishingParams.forbidden_kinds).
+FORBIDDING_KINDS = ("fishing_closure", "no_take")
+TOW_MARGIN_KM = 1.0  # random tows keep this far from forbidding zones in force (and inside)
+WINTER_CLOSURE = "East Gotland winter fishing closure (synthetic)"  # 2024-01-01 to 05-01
+SUMMER_CLOSURE = "Gotland Deep summer fishing closure (synthetic)"  # 2024-06-01 to 09-01
 
 
 @dataclass(frozen=True)
@@ -111,6 +131,7 @@ class ScenarioMix:
     anchor_drag: int = 2
     shared_mmsi: int = 1
     invalid_mmsi: int = 1
+    fishing_in_closure: int = 1
     negatives: int = 1  # of each hard negative
     n_normal: int = 40  # normal vessels (mda.sim.scenario mix)
 
@@ -227,18 +248,62 @@ def _cable_point(f: _Day, min_shore_km: float) -> tuple[float, float, float]:
 
 
 @cache
+def _zone_features() -> tuple[dict[str, Any], ...]:
+    doc = json.loads(geo.data_file("zones").read_text(encoding="utf-8"))
+    return tuple(doc["features"])
+
+
+def _in_force(props: dict[str, Any], day: date) -> bool:
+    """The zone is valid on ``day`` (valid_to exclusive; open ends allowed)."""
+    lo = props.get("valid_from") or "0000"
+    hi = props.get("valid_to") or "9999"
+    return bool(lo <= day.isoformat() < hi)
+
+
+@cache
 def _closures(day: date) -> tuple[shapely.Geometry, ...]:
     """Fishing closures in force on ``day`` (all closures if none is)."""
-    doc = json.loads(geo.data_file("zones").read_text(encoding="utf-8"))
-    closures = [ft for ft in doc["features"] if ft["properties"].get("kind") == "fishing_closure"]
-
-    def valid(ft: dict) -> bool:
-        lo = ft["properties"].get("valid_from") or "0000"
-        hi = ft["properties"].get("valid_to") or "9999"
-        return lo <= day.isoformat() < hi
-
-    chosen = [ft for ft in closures if valid(ft)] or closures
+    closures = [ft for ft in _zone_features() if ft["properties"].get("kind") == "fishing_closure"]
+    chosen = [ft for ft in closures if _in_force(ft["properties"], day)] or closures
     return tuple(shape(ft["geometry"]) for ft in chosen)
+
+
+@cache
+def _zone(name: str) -> shapely.Geometry:
+    """The packaged zone called ``name``."""
+    for ft in _zone_features():
+        if ft["properties"].get("name") == name:
+            return shape(ft["geometry"])
+    raise MdaError(f"no zone {name!r} in the packaged zones layer")
+
+
+def _grow_km(geom: shapely.Geometry, km: float) -> shapely.Geometry:
+    """``geom`` (lon/lat) grown by ``km`` (shrunk when negative), in a local metric frame."""
+    k = float(np.cos(np.radians(shapely.centroid(geom).y)))
+    flat = shapely.transform(geom, lambda xy: xy * [k, 1.0])
+    grown = flat.buffer(km * 1000 / M_PER_DEG_LAT)
+    return shapely.transform(grown, lambda xy: xy / [k, 1.0])
+
+
+@cache
+def _no_fishing(day: date, margin_km: float) -> shapely.Geometry | None:
+    """Zones forbidding fishing in force on ``day``, grown by ``margin_km`` (None if none)."""
+    zones = [
+        shape(ft["geometry"])
+        for ft in _zone_features()
+        if ft["properties"].get("kind") in FORBIDDING_KINDS and _in_force(ft["properties"], day)
+    ]
+    return _grow_km(shapely.union_all(zones), margin_km) if zones else None
+
+
+def _tow_clear(
+    f: _Day, points: list[tuple[float, float]], margin_km: float = TOW_MARGIN_KM
+) -> bool:
+    """The straight path through ``points`` stays ``margin_km`` clear of zones forbidding
+    fishing that are in force that day (so a random tow never needs a fishing truth row)."""
+    zone = _no_fishing(f.t0.date(), margin_km)
+    path = shapely.LineString(points) if len(points) > 1 else shapely.Point(points[0])
+    return zone is None or not zone.intersects(path)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -363,11 +428,15 @@ def _gap_towing(f: _Day, gap_h: float, dark_h: float) -> tuple[Particulars, _Voy
     speed = f.at((3.0, 4.5))
     before_h = f.at((1.0, 4.0))
     start = _sea_point(f, 5.0)
+    before = _tow_legs(f, start, before_h, speed)
+    back = _sea_leg(f, before[-1], f.at((2.0, 30.0)), min_shore_km=3.0)
+    after = _tow_legs(f, back, f.at((1.0, 4.0)), speed)
+    if not (_tow_clear(f, [start, *before]) and _tow_clear(f, [back, *after])):
+        raise _Retry
     p = f.vessel("fishing")
     v = f.voyage(p, dark_h - before_h, *start)
-    v.sail(_tow_legs(f, start, before_h, speed), speed, nav_status=FISHING_UNDERWAY)
-    v.go_dark(gap_h, *_sea_leg(f, (v.lon, v.lat), f.at((2.0, 30.0)), min_shore_km=3.0))
-    after = _tow_legs(f, (v.lon, v.lat), f.at((1.0, 4.0)), speed)
+    v.sail(before, speed, nav_status=FISHING_UNDERWAY)
+    v.go_dark(gap_h, *back)
     v.sail(after, speed, nav_status=FISHING_UNDERWAY)
     return p, v, f"trawler dark {gap_h:.1f} h while towing at {speed:.1f} kn"
 
@@ -523,6 +592,87 @@ def _invalid_mmsi(f: _Day, sid: str) -> None:
     f.truth.append(_truth(sid, "identity_conflict", track, f"placeholder MMSI {mmsi}"))
 
 
+def _otb_steps(f: _Day, hours: float) -> _Steps:
+    """Otter-trawl tows lasting ``hours`` in all, as mda.sim.fishing simulates OTB: 1-2
+    straight-ish tows at 2.5-4.5 kn (course wander 0.5 deg/min) with a 150-210 degree turn
+    of 5-12 min at 2-3.5 kn between them."""
+    s = _Steps()
+    s.add(0.0, 0.0, f.at((0.0, 360.0)), True, "trawling")
+    n = int(f.rng.integers(1, 3))
+    turns_min = [f.at((5.0, 12.0)) for _ in range(n - 1)]
+    tow_h = (hours - sum(turns_min) / 60) / n
+    for k in range(n):
+        if k:
+            sign = 1 if f.rng.random() < 0.5 else -1
+            _turn(s, f.rng, sign * f.at((150.0, 210.0)), turns_min[k - 1], f.at((2.0, 3.5)), True)
+        _straight(s, f.rng, tow_h, (2.5, 4.5), 0.5, True, "trawling")
+    return s
+
+
+def _tow_piece(
+    f: _Day, v: _Voyage, zone: shapely.Geometry, hours: float
+) -> tuple[pl.DataFrame, tuple[float, float]]:
+    """An OTB tow of ``hours`` placed wholly inside ``zone`` (TOW_MARGIN_KM from its edge),
+    starting at ``v.t``; returns the positions (nav_status 7) and the tow's first point."""
+    t, x, y, sog, cog, _ = _sample(_otb_steps(f, hours), UNDERWAY_S, f.rng)
+    inner = _grow_km(zone, -TOW_MARGIN_KM)
+    x0, y0, x1, y1 = inner.bounds
+    for _ in range(50):
+        lon0, lat0 = f.at((x0, x1)), f.at((y0, y1))
+        lat = lat0 + (y + f.rng.normal(0, 4.0, len(t))) / M_PER_DEG_LAT
+        lon = lon0 + (x + f.rng.normal(0, 4.0, len(t))) / (M_PER_DEG_LAT * np.cos(np.radians(lat0)))
+        if shapely.contains_xy(inner, lon, lat).all():
+            break
+    else:
+        raise _Retry
+    if not _at_sea(list(zip(lon[::20], lat[::20], strict=True)), 1.0):
+        raise _Retry
+    cog = cog + f.rng.normal(0, 1, len(t)) * np.minimum(2.0 + 10.0 / np.maximum(sog, 0.2), 90.0)
+    sog = np.maximum(sog + f.rng.normal(0, 0.15, len(t)), 0.0)
+    heading = cog + f.rng.normal(0, 3.0, len(t))
+    start_us = int(v.t.timestamp()) * 1_000_000
+    ts_us = start_us + np.round(t).astype(np.int64) * 1_000_000  # whole seconds
+    frame = positions_frame(
+        v.mmsi, ts_us, lon, lat, sog, cog % 360, heading % 360, nav_status=FISHING_UNDERWAY
+    )
+    return frame, (float(lon[0]), float(lat[0]))
+
+
+def _tow_in_zone(f: _Day, zone_name: str) -> tuple[pl.DataFrame, str]:
+    """A trawler steams in at 8-11 kn from 20-80 km, tows 1.5-4 h inside the zone, leaves."""
+    hours, speed = f.at((1.5, 4.0)), f.at((8.0, 11.0))
+    p = f.vessel("fishing")
+    v = f.voyage(p, f.at((1.0, 22.5 - hours)), 0.0, 0.0)  # placed once the tow is
+    tow, first = _tow_piece(f, v, _zone(zone_name), hours)
+    km = f.at((20.0, 80.0))
+    start = _sea_leg(f, first, km)
+    v = replace(
+        v, lon=start[0], lat=start[1], t=v.t - timedelta(hours=km / (speed * KM_PER_H_PER_KN))
+    )
+    v.sail([first], speed)
+    shift = timedelta(seconds=round((v.t - tow[schema.TS][0]).total_seconds()))  # next report
+    v._push(tow.with_columns(pl.col(schema.TS) + shift), UNDERWAY_S)
+    _outbound(f, v, speed)
+    f.tracks.append(v.frame())
+    tow = v.pieces[1]
+    mean_kn = float(tow[schema.SOG_KN].mean())  # type: ignore[arg-type]
+    return tow, f"tows {hours:.1f} h at a mean {mean_kn:.1f} kn inside {zone_name}"
+
+
+def _closure_tow(f: _Day, sid: str, zone_name: str, negative: str) -> None:
+    """Tow inside the named closure: a ``fishing_in_zone`` truth row when the closure is in
+    force that day, else the hard negative ``negative`` (it must not fire)."""
+    tow, note = _tow_in_zone(f, zone_name)
+    (props,) = (
+        ft["properties"] for ft in _zone_features() if ft["properties"]["name"] == zone_name
+    )
+    if _in_force(props, f.t0.date()):
+        f.truth.append(_truth(sid, "fishing_in_zone", tow, note))
+    else:
+        t1, t2 = tow[schema.TS].min(), tow[schema.TS].max()
+        _negative(f, negative, sid, int(tow[schema.MMSI][0]), t1, t2, note + " (out of season)")
+
+
 # --- hard negatives -----------------------------------------------------------------------------
 
 
@@ -616,7 +766,8 @@ def _trawl_outside_closure(f: _Day, sid: str) -> None:
         frac = f.at((0.05, 0.25))
         base = _fwd(*along, _azimuth(along, (b, a)[k % 2]), frac * GEOD.inv(*a, *b)[2] / 1000)
         points.append(_fwd(*base, out, f.at((0.5, 3.0))))
-    if not _at_sea(points, 3.0) or any(closure.intersects(shapely.Point(p)) for p in points):
+    # 0.5-3 km outside by design: the path (4 m jitter) keeps 0.25 km from any zone in force
+    if not _at_sea(points, 3.0) or not _tow_clear(f, points, margin_km=0.25):
         raise _Retry
     speed = f.at((2.5, 3.5))
     p = f.vessel("fishing")
@@ -663,7 +814,7 @@ def _trawl_across_cable(f: _Day, sid: str) -> None:
     bearing = cable_az + f.at((30.0, 150.0)) + (180 if f.rng.random() < 0.5 else 0)
     s = _fwd(x_lon, x_lat, bearing + 180, frac * tow_km)
     e = _fwd(x_lon, x_lat, bearing, (1 - frac) * tow_km)
-    if not _at_sea([s, (x_lon, x_lat), e], 5.0):
+    if not _at_sea([s, (x_lon, x_lat), e], 5.0) or not _tow_clear(f, [s, e]):
         raise _Retry
     steam_kn, tow_kn = f.at((9.0, 11.0)), f.at((3.0, 4.0))
     tow_h = tow_km / (tow_kn * KM_PER_H_PER_KN)
@@ -690,6 +841,9 @@ INJECTED: dict[str, Builder] = {
     "anchor_drag": _anchor_drag,
     "shared_mmsi": _shared_mmsi,
     "invalid_mmsi": _invalid_mmsi,
+    "fishing_in_closure": lambda f, sid: _closure_tow(
+        f, sid, WINTER_CLOSURE, "fishing_in_closure_out_of_season"
+    ),
 }
 HARD_NEGATIVES: dict[str, Builder] = {
     "fast_pass_300m": _fast_pass,
@@ -699,6 +853,9 @@ HARD_NEGATIVES: dict[str, Builder] = {
     "port_waiting_anchor": lambda f, sid: _port_waiting(f, sid, pair=False),
     "port_waiting_pair": lambda f, sid: _port_waiting(f, sid, pair=True),
     "trawl_across_cable": _trawl_across_cable,
+    "trawl_in_closure_out_of_season": lambda f, sid: _closure_tow(
+        f, sid, SUMMER_CLOSURE, "trawl_in_closure_out_of_season"
+    ),
 }
 
 

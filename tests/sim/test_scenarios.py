@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 import pytest
 import shapely
+from shapely.geometry import shape
 
 from mda import schema
-from mda.sim import REGION_BBOX
+from mda.sim import REGION_BBOX, data_file
 from mda.sim.scenarios import (
     HARD_NEGATIVES,
     NEGATIVES_SCHEMA,
@@ -58,7 +60,7 @@ def test_schemas_and_counts(day: ScenarioDay) -> None:
     # 2 loiterers + 2 per encounter (both drifting ships loiter by definition)
     assert counts["loitering"] == 2 and counts["encounter"] == 2 + 4
     assert counts["ais_gap"] == counts["anchor_drag"] == 2
-    assert counts["shared_mmsi"] == counts["invalid_mmsi"] == 1
+    assert counts["shared_mmsi"] == counts["invalid_mmsi"] == counts["fishing_in_closure"] == 1
     assert sorted(day.negatives["negative"]) == sorted(HARD_NEGATIVES)
 
 
@@ -150,3 +152,67 @@ def test_hard_negatives_are_what_they_claim(day: ScenarioDay) -> None:
     for m in (fast[schema.MMSI], fast[schema.OTHER_MMSI]):
         assert day.positions.filter(pl.col(schema.MMSI) == m)[schema.SOG_KN].min() > 9
     assert neg["port_waiting_pair"][schema.OTHER_MMSI] is not None
+
+
+WINTER = "East Gotland winter fishing closure (synthetic)"  # in force 2024-01-01 to 05-01
+SUMMER = "Gotland Deep summer fishing closure (synthetic)"  # in force 2024-06-01 to 09-01
+
+
+def _zone(name: str) -> shapely.Geometry:
+    doc = json.loads(data_file("zones").read_text(encoding="utf-8"))
+    (geom,) = (shape(ft["geometry"]) for ft in doc["features"] if ft["properties"]["name"] == name)
+    return geom
+
+
+def _inside(piece: pl.DataFrame, zone: shapely.Geometry) -> np.ndarray:
+    return shapely.contains_xy(zone, piece[schema.LON].to_numpy(), piece[schema.LAT].to_numpy())
+
+
+def _assert_otb_tow(day: ScenarioDay, mmsi: int, t1, t2, zone: shapely.Geometry) -> None:
+    tow = _positions(day, mmsi, t1, t2)
+    assert 1.4 <= (t2 - t1).total_seconds() / 3600 <= 4.05
+    assert _inside(tow, zone).all()
+    assert 2.3 <= tow[schema.SOG_KN].median() <= 4.7 and tow[schema.SOG_KN].max() < 5.5
+    assert (tow[schema.NAV_STATUS] == 7).all()
+    ship = day.vessels.filter(pl.col(schema.MMSI) == mmsi)
+    assert ship[schema.SHIP_TYPE].to_list() == [30] and ship[schema.VESSEL_NAME][0]
+    before = _positions(day, mmsi, t1 - timedelta(hours=1), t1 - timedelta(seconds=1))
+    assert before.is_empty() or before[schema.SOG_KN].median() > 7  # steamed in
+
+
+def test_fishing_truth_is_a_trawl_tow_inside_the_closure_in_force(day: ScenarioDay) -> None:
+    (row,) = _truth(day, "fishing_in_closure")
+    assert row[schema.EVENT_TYPE] == "fishing_in_zone"
+    t1, t2 = row[schema.START_TIME], row[schema.END_TIME]
+    _assert_otb_tow(day, row[schema.MMSI], t1, t2, _zone(WINTER))
+
+
+def test_out_of_season_tow_is_a_negative_inside_the_summer_closure(day: ScenarioDay) -> None:
+    (neg,) = day.negatives.filter(pl.col("negative") == "trawl_in_closure_out_of_season").rows(
+        named=True
+    )
+    t1, t2 = neg[schema.START_TIME], neg[schema.END_TIME]
+    _assert_otb_tow(day, neg[schema.MMSI], t1, t2, _zone(SUMMER))
+    assert neg[schema.MMSI] not in day.truth[schema.MMSI].to_list()
+
+
+def test_seasons_swap_truth_and_negative_in_summer() -> None:
+    summer = simulate_scenarios(date(2024, 7, 10), seed=4, mix=ScenarioMix(n_normal=0))
+    fishing = summer.truth.filter(pl.col(schema.EVENT_TYPE) == "fishing_in_zone")
+    assert fishing["scenario_id"].to_list() == ["trawl_in_closure_out_of_season_1"]
+    (row,) = fishing.rows(named=True)
+    tow = _positions(summer, row[schema.MMSI], row[schema.START_TIME], row[schema.END_TIME])
+    assert _inside(tow, _zone(SUMMER)).all()
+    assert "fishing_in_closure_out_of_season" in summer.negatives["negative"].to_list()
+
+
+@pytest.mark.parametrize("seed", [11, 17, 18])  # 17, 18 tow inside it unconstrained
+def test_random_tows_stay_out_of_closures_in_force(seed: int) -> None:
+    """Only the fishing_in_closure vessel tows (nav_status 7) inside the closure in force."""
+    day = simulate_scenarios(DAY, seed=seed, mix=ScenarioMix(n_normal=0))
+    (truth_mmsi,) = day.truth.filter(pl.col(schema.EVENT_TYPE) == "fishing_in_zone")[schema.MMSI]
+    towing = day.positions.filter(
+        (pl.col(schema.NAV_STATUS) == 7) & (pl.col(schema.MMSI) != truth_mmsi)
+    )
+    assert towing.height > 1000  # gap towing variant, trawl_across_cable, trawl_outside_closure
+    assert not _inside(towing, _zone(WINTER)).any()
