@@ -36,7 +36,7 @@ def test_scenario_bench_quick_prints_per_type_figures() -> None:
     assert {r[0] for r in rows} == TYPES
     for name, injected, detected, tp, fp, *_ in rows:
         assert int(tp) <= int(injected) and int(fp) <= int(detected)
-        assert int(injected) > 0 or name == "fishing_in_zone"  # no fishing truth injected yet
+        assert int(injected) > 0, name
     negatives = re.findall(r"^NEGATIVE (\w+) fired=(\d+) total=(\d+)$", out, flags=re.M)
     assert {"fast_pass_300m", "cable_slowdown_15min", "port_waiting_pair"} <= {
         n[0] for n in negatives

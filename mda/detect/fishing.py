@@ -179,11 +179,11 @@ def near_zones(positions: pl.LazyFrame, zones: Sequence[Zone]) -> pl.LazyFrame:
 
 
 def zone_of_positions(scored: pl.DataFrame, zones: Sequence[Zone], p: FishingParams) -> pl.Series:
-    """For each position classified as fishing: the index of the forbidding zone it is in,
-    valid at its time (the first in layer order when several), else null."""
+    """For each position: the index of the forbidding zone it is in, valid at its time (the
+    first in layer order when several), else null. Every position gets one, so a short dip in
+    P(fishing) inside a zone stays in that zone's run."""
     idx = np.full(scored.height, -1, dtype=np.int64)
-    fishing = (scored[P_FISHING] >= p.min_probability).to_numpy()
-    rows = np.flatnonzero(fishing)
+    rows = np.arange(scored.height)
     if len(rows) and zones:
         tree = STRtree([z.geometry for z in zones])
         pts = shapely.points(scored[LON].to_numpy()[rows], scored[LAT].to_numpy()[rows])
@@ -200,8 +200,13 @@ def zone_of_positions(scored: pl.DataFrame, zones: Sequence[Zone], p: FishingPar
 
 def _runs(lf: pl.LazyFrame, p: FishingParams) -> pl.LazyFrame:
     """Number runs of consecutive fishing positions (``_frun``) and, inside them, runs in one
-    zone (``_zrun``); a silence longer than ``max_point_gap_h`` ends both."""
+    zone (``_zrun``); a silence longer than ``max_point_gap_h`` ends both, a dip in
+    P(fishing) shorter than ``max_dip_h`` between fishing positions does not."""
     fishing = pl.col(P_FISHING) >= p.min_probability
+    # A short dip in P(fishing) between fishing positions does not split one tow in two.
+    fishing_ts = pl.when(fishing).then(pl.col(TS))
+    dip = fishing_ts.backward_fill().over(TRACK) - fishing_ts.forward_fill().over(TRACK)
+    fishing = fishing | (dip <= pl.duration(seconds=round(p.max_dip_h * 3600))).fill_null(False)
     gap = (pl.col("_dt_h") > p.max_point_gap_h).fill_null(True)
     new_f = (pl.col("_f") != pl.col("_f").shift(1).over(TRACK)).fill_null(True) | gap
     zone = pl.col(ZONE_IDX).fill_null(-1)

@@ -99,6 +99,7 @@ class FishingParams:
     min_probability: float = 0.5  # a position is "fishing" at or above this P(fishing)
     min_duration_h: float = 0.5  # time fishing inside one zone before it is an event
     max_point_gap_h: float = 0.5  # a silence longer than this ends a run
+    max_dip_h: float = 0.5  # a shorter spell below min_probability inside a tow does not end it
     # Many MPAs allow fishing: add "mpa" per region where they are no-take.
     forbidden_kinds: tuple[str, ...] = ("fishing_closure", "no_take")
     # Vessels whose latest static report gives a ship type in this range (ITU 60-89:
