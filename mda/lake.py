@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -53,20 +54,31 @@ def write_partition(
     partition or the new one, never a partly written file or none. An empty ``df`` writes an
     empty file that keeps the schema.
     """
-    final = partition_dir(lake, table, day, region)
-    final.mkdir(parents=True, exist_ok=True)
-    for stale in final.glob(f".tmp-{PART_FILE}-*"):  # left by a killed run
+    path = write_parquet_atomic(df, partition_dir(lake, table, day, region) / PART_FILE)
+    log.info("wrote %d rows to %s", df.height, path)
+    return path
+
+
+def write_parquet_atomic(df: pl.DataFrame, path: Path, **kwargs: Any) -> Path:
+    """Write ``df`` to ``path`` through a hidden temporary file and one ``os.replace``.
+
+    A reader, or a run killed at any moment, sees the old file or the new one, never a partly
+    written one. Temporaries left by a killed run are removed. ``kwargs`` go to
+    ``DataFrame.write_parquet`` (default: with statistics).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
         stale.unlink(missing_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".tmp-{PART_FILE}-", dir=final)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        df.write_parquet(tmp, statistics=True)
-        os.replace(tmp, final / PART_FILE)
+        df.write_parquet(tmp, **({"statistics": True} | kwargs))
+        os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    log.info("wrote %d rows to %s", df.height, final / PART_FILE)
-    return final / PART_FILE
+    return path
 
 
 def scan_partition(

@@ -7,6 +7,8 @@ timezone-aware UTC (``Datetime("us", "UTC")``).
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import polars as pl
 
 UTC_TS = pl.Datetime("us", "UTC")
@@ -127,6 +129,12 @@ EVENTS_SCHEMA: dict[str, pl.DataType] = {
     REGION: pl.String(),
     EVENT_DATE: pl.Date(),  # the UTC day whose run produced the event
 }
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a UTC day, tz-aware."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
 
 
 def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:

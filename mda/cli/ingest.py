@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 
 from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
 from mda.cli.fetch import fetch_inputs
 from mda.ingest import read_inputs
+from mda.lake import write_parquet_atomic
 
 console = Console(stderr=True)
 
@@ -59,7 +59,7 @@ def ingest(
         ("vessels", result.vessels),
         ("quarantine", result.quarantine),
     ):
-        write_atomically(frame, out / f"{name}.parquet")
+        write_parquet_atomic(frame, out / f"{name}.parquet")
     summary = result.summary()
     if as_json:
         emit_json(summary)
@@ -70,9 +70,3 @@ def ingest(
         f"{summary['vessels']:,} static records; quarantined: {rejects} -> {out}"
     )
 
-
-def write_atomically(frame: pl.DataFrame, path: Path) -> None:
-    """Write a Parquet file under a temporary name, then move it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.write_parquet(tmp)
-    tmp.replace(path)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -21,18 +21,12 @@ from mda.detect.params import DetectParams
 from mda.detect.reception import with_reception
 from mda.detect.segment import segment
 from mda.detect.unusual import add_context
-from mda.schema import END_TIME, EVENTS_SCHEMA, MMSI, SHIP_TYPE, TS, empty
+from mda.schema import END_TIME, EVENTS_SCHEMA, MMSI, SHIP_TYPE, TS, day_bounds, empty
 
 if TYPE_CHECKING:
     from mda.detect.fishing_model import FishingModel
 
 __all__ = ["DetectParams", "SpatialIndex", "detect_day"]
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[start, end) of a UTC day."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)
 
 
 def detect_day(

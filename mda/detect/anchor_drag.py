@@ -13,6 +13,7 @@ from mda.detect.exprs import (
     TRACK,
     candidate_columns,
     dt_prev_h,
+    event_duration_h,
     linestring_wkt,
     sort_tracks,
     speed_kn,
@@ -91,7 +92,7 @@ def _summarise(runs: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyFrame:
 
 def detect_anchor_drag(positions: pl.LazyFrame, p: AnchorDragParams) -> pl.LazyFrame:
     """Anchor-drag candidates (cable crossing is checked after annotation)."""
-    duration_h = (pl.col(END_TIME) - pl.col(START_TIME)).dt.total_microseconds() / 3.6e9
+    duration_h = event_duration_h()
     evidence = pl.struct(
         pl.col("distance_km").round(2),
         pl.col("mean_speed_kn").round(2),

@@ -13,7 +13,14 @@ import math
 
 import polars as pl
 
-from mda.detect.exprs import EARTH_RADIUS_M, SEG_ID, haversine_m, sort_tracks, speed_kn
+from mda.detect.exprs import (
+    EARTH_RADIUS_M,
+    SEG_ID,
+    event_duration_h,
+    haversine_m,
+    sort_tracks,
+    speed_kn,
+)
 from mda.detect.params import EncounterParams
 from mda.schema import (
     DURATION_H,
@@ -108,7 +115,7 @@ def _runs(pairs: pl.LazyFrame, p: EncounterParams) -> pl.LazyFrame:
 
 def detect_encounters(positions: pl.LazyFrame, p: EncounterParams) -> pl.LazyFrame:
     """Encounter events: ``mmsi`` < ``other_mmsi``; geometry is the pair's midpoint track."""
-    duration_h = (pl.col(END_TIME) - pl.col(START_TIME)).dt.total_microseconds() / 3.6e9
+    duration_h = event_duration_h()
     evidence = pl.struct(
         pl.col("median_distance_m").round(1),
         pl.col("median_speed_kn").round(2),

@@ -40,9 +40,19 @@ def prev(col: str) -> pl.Expr:
     return pl.col(col).shift(1).over(TRACK)
 
 
+def hours(duration: pl.Expr) -> pl.Expr:
+    """A Duration expression in hours (float)."""
+    return duration.dt.total_microseconds() / 3.6e9
+
+
+def event_duration_h() -> pl.Expr:
+    """Hours from start_time to end_time."""
+    return hours(pl.col(END_TIME) - pl.col(START_TIME))
+
+
 def dt_prev_h() -> pl.Expr:
     """Hours since the vessel's previous position (null for its first)."""
-    return (pl.col(TS) - prev(TS)).dt.total_microseconds() / 3.6e9
+    return hours(pl.col(TS) - prev(TS))
 
 
 def step_m() -> pl.Expr:

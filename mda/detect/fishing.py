@@ -28,6 +28,7 @@ from mda.detect.exprs import (
     TRACK,
     candidate_columns,
     dt_prev_h,
+    event_duration_h,
     linestring_wkt,
     prev,
     sort_tracks,
@@ -246,7 +247,7 @@ def detect_fishing_in_zone(
     zone index from ``zone_of_positions``; zones: the same tuple the indexes refer to.
     A run inside one zone lasting at least ``p.min_duration_h`` hours is one event.
     """
-    duration_h = (pl.col(END_TIME) - pl.col(START_TIME)).dt.total_microseconds() / 3.6e9
+    duration_h = event_duration_h()
     table = pl.LazyFrame(
         {
             ZONE_IDX: list(range(len(zones))),

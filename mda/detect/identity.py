@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from mda.detect.exprs import SEG_ID, haversine_m, linestring_wkt
+from mda.detect.exprs import SEG_ID, haversine_m, hours, linestring_wkt
 from mda.detect.params import IdentityParams
 from mda.schema import (
     DURATION_H,
@@ -46,10 +46,6 @@ def _segments(seg: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _hours(expr: pl.Expr) -> pl.Expr:
-    return expr.dt.total_microseconds() / 3.6e9
-
-
 def detect_shared_mmsi(segmented: pl.LazyFrame, p: IdentityParams) -> pl.LazyFrame:
     """One event per pair of simultaneous segments of the same MMSI."""
     segs = _segments(segmented).filter(pl.col("_n") >= p.min_points)
@@ -68,7 +64,7 @@ def detect_shared_mmsi(segmented: pl.LazyFrame, p: IdentityParams) -> pl.LazyFra
     ).struct.json_encode()
     return (
         pairs.with_columns(_start=start, _end=end)
-        .filter(_hours(pl.col("_end") - pl.col("_start")) >= p.min_overlap_h)
+        .filter(hours(pl.col("_end") - pl.col("_start")) >= p.min_overlap_h)
         .select(
             pl.lit("identity_conflict").alias(EVENT_TYPE),
             MMSI,
@@ -77,7 +73,7 @@ def detect_shared_mmsi(segmented: pl.LazyFrame, p: IdentityParams) -> pl.LazyFra
             pl.col("_end").alias(END_TIME),
             pl.col("_lat").alias(LAT),
             pl.col("_lon").alias(LON),
-            _hours(pl.col("_end") - pl.col("_start")).alias(DURATION_H),
+            hours(pl.col("_end") - pl.col("_start")).alias(DURATION_H),
             evidence.alias(EVIDENCE),
             pl.format("MULTILINESTRING ({}, {})", "_coords", "_coords_b").alias(GEOMETRY_WKT),
         )
@@ -121,7 +117,7 @@ def detect_invalid_mmsi(positions: pl.LazyFrame) -> pl.LazyFrame:
             END_TIME,
             LAT,
             LON,
-            _hours(pl.col(END_TIME) - pl.col(START_TIME)).alias(DURATION_H),
+            hours(pl.col(END_TIME) - pl.col(START_TIME)).alias(DURATION_H),
             evidence.alias(EVIDENCE),
             GEOMETRY_WKT,
         )

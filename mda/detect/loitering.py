@@ -8,6 +8,7 @@ from mda.detect.exprs import (
     TRACK,
     candidate_columns,
     dt_prev_h,
+    event_duration_h,
     linestring_wkt,
     sort_tracks,
     speed_kn,
@@ -62,7 +63,7 @@ def detect_loitering(positions: pl.LazyFrame, p: LoiteringParams) -> pl.LazyFram
     Input: positions (POSITIONS_SCHEMA). Output: candidate events with the common event
     columns; distance-from-shore filtering happens after annotation (it needs the land layer).
     """
-    duration_h = (pl.col(END_TIME) - pl.col(START_TIME)).dt.total_microseconds() / 3.6e9
+    duration_h = event_duration_h()
     evidence = pl.struct(
         pl.col("mean_speed_kn").round(2),
         pl.col("max_speed_kn").round(2),

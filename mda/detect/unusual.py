@@ -18,8 +18,8 @@ import numpy as np
 import polars as pl
 from sklearn.ensemble import IsolationForest
 
-from mda.detect.exprs import TRACK, dt_prev_h, sort_tracks, speed_kn, step_m
-from mda.schema import COG_DEG, EVIDENCE, EXPLANATION, MMSI, SCORE
+from mda.detect.exprs import TRACK, dt_prev_h, hours, sort_tracks, speed_kn, step_m
+from mda.schema import COG_DEG, EVIDENCE, EXPLANATION, MMSI, SCORE, TS
 
 FEATURES = (
     "distance_km",
@@ -42,7 +42,7 @@ def _turn_deg() -> pl.Expr:
 
 def vessel_day_features(positions: pl.LazyFrame) -> pl.LazyFrame:
     """One row per MMSI with the movement features named in FEATURES."""
-    span_h = (pl.col("ts").max() - pl.col("ts").min()).dt.total_microseconds() / 3.6e9
+    span_h = hours(pl.col(TS).max() - pl.col(TS).min())
     return (
         sort_tracks(positions)
         .with_columns(_speed=speed_kn(), _dt=dt_prev_h(), _step=step_m(), _turn=_turn_deg())

@@ -52,7 +52,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import PurePath
 
 import polars as pl
@@ -244,11 +244,6 @@ def _concat(parsed: Sequence[Parsed]) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.concat(records).sort(REC_ID), pl.concat(lines)
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def valid_mmsi() -> pl.Expr:
     """True for MMSIs a ship may transmit: 9 digits from 100000000 to 799999999, except SAR
     aircraft (111MIDxxx). Base stations (00MID...), AtoN (99MID...), craft associated with a
@@ -281,7 +276,7 @@ def _common_reason(day: date | None) -> pl.Expr:
         (pl.col(s.TS).is_null(), "no_timestamp"),
     ]
     if day is not None:
-        start, end = _day_bounds(day)
+        start, end = s.day_bounds(day)
         checks.append((~((pl.col(s.TS) >= start) & (pl.col(s.TS) < end)), "outside_day"))
     checks += [(empty & pl.col(IS_POSITION_REPORT), "no_position"), (empty, "empty_static")]
     return pl.coalesce(

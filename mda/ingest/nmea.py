@@ -65,7 +65,7 @@ TYPE27_EXTRA_BITS = 168  # some transceivers pad type 27 to a full slot
 MAX_FRAGMENT_GAP_LINES = 100
 END_OF_FILE = 1 << 62
 """``Message.at`` of the records made when the file ends (incomplete groups)."""
-HEARD_TWICE_WINDOW = timedelta(seconds=60)
+HEARD_TWICE_WINDOW = r.SAME_PAYLOAD_WINDOW  # one rule for 'the same transmission'
 """Identical payloads this close in time are one transmission heard twice."""
 
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01 UTC

@@ -22,9 +22,7 @@ within a window, not across windows.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -36,6 +34,7 @@ import polars as pl
 from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest.nmea import MAX_FRAGMENT_GAP_LINES, parse_nmea_lines
+from mda.lake import write_parquet_atomic
 
 log = logging.getLogger(__name__)
 
@@ -154,17 +153,6 @@ class StreamTotals:
         self.files.extend(files)
 
 
-def _write_atomic(df: pl.DataFrame, path: Path) -> None:
-    """Write ``df`` to a hidden temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    try:
-        df.write_parquet(tmp, statistics=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def window_paths(out: Path, start: datetime) -> dict[str, Path]:
     """The three file paths of the window starting at ``start`` (a free name, never reused)."""
     day = f"date={start.date().isoformat()}"
@@ -246,7 +234,7 @@ class WindowedSink:
             "quarantine": result.quarantine,
         }
         for table, df in tables.items():
-            _write_atomic(df, paths[table])
+            write_parquet_atomic(df, paths[table])
         written = list(paths.values())
         self.totals.add(result, written)
         log.info(

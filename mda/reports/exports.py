@@ -22,6 +22,7 @@ from shapely.geometry import mapping
 
 from mda import schema as s
 from mda.errors import MdaError
+from mda.lake import write_parquet_atomic
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +98,7 @@ def write_events_csv(events: pl.DataFrame, path: Path) -> Path:
 
 def write_events_parquet(events: pl.DataFrame, path: Path) -> Path:
     """Write events in EVENTS_SCHEMA (ranked by score) as Parquet (zstd)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    ordered_events(events).write_parquet(tmp, compression="zstd")
-    tmp.replace(path)
-    return path
+    return write_parquet_atomic(ordered_events(events), Path(path), compression="zstd")
 
 
 class ReportInputError(MdaError):
