@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mda.cli import demo, fetch, fishing, ingest, reference, run, stream
+from mda.cli import db, demo, fetch, fishing, ingest, reference, run, stream
 
 app = typer.Typer(
     help="mda: maritime domain awareness pipeline.",
@@ -19,6 +19,7 @@ app.add_typer(fetch.app, name="fetch")
 app.add_typer(stream.app, name="stream")
 app.add_typer(fishing.app, name="fishing")
 app.add_typer(reference.app, name="reference")
+app.add_typer(db.app, name="db")
 
 if __name__ == "__main__":
     app()

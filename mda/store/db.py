@@ -11,8 +11,11 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mda.errors import StoreError
-from mda.store.models import SCHEMA, Base
-from mda.store.queries import apply_views
+from mda.store import migrate
+from mda.store.identities import sync_mid_flags
+from mda.store.models import SCHEMA
+from mda.store.queries import apply_views, drop_views
+from mda.store.roles import grant_analyst_select
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +55,58 @@ def check_postgis(conn: Connection) -> str:
     return str(row[0])
 
 
-def ensure_schema(conn: Connection, *, views: bool = True) -> None:
-    """Create the PostGIS extension, the ``mda`` schema, its tables, indexes and views.
+def ensure_schema(conn: Connection, *, views: bool = True) -> tuple[str | None, str]:
+    """Bring the warehouse to the newest schema; return (revision before, revision after).
 
-    Idempotent: existing objects are kept (no migrations: a changed table must be dropped
-    by hand). ``views=False`` skips the analyst views in ``sql/views``.
+    Creates the PostGIS extension and schema ``mda``, runs the pending migrations
+    (:mod:`mda.store.migrate`; a warehouse made before migrations is stamped first), syncs
+    the MID table and (re)creates the analyst views of ``sql/views`` and their grants to
+    ``mda_analyst``. Idempotent and without data loss; runs in the caller's transaction.
+    ``views=False`` skips the views.
     """
+    bootstrap(conn)
+    before = after = migrate.current_revision(conn)
+    if before != migrate.head_revision():
+        drop_views(conn)  # views may depend on what the migrations change
+        before, after = upgrade_schema(conn)
+    sync_mid_flags(conn)
+    if views:
+        apply_views(conn)
+    grant_analyst_select(conn)
+    log.info("schema %s ready at revision %s", SCHEMA, after)
+    return before, after or ""
+
+
+def bootstrap(conn: Connection) -> None:
+    """Create the PostGIS extension and schema ``mda`` if missing (what migrations need)."""
     check_postgis(conn)
     try:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     except DBAPIError as e:
         raise StoreError(f"CREATE EXTENSION postgis failed ({e.orig}); {FIX_POSTGIS}") from e
     conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-    Base.metadata.create_all(conn, checkfirst=True)
-    if views:
-        apply_views(conn)
-    log.info("schema %s ready", SCHEMA)
+
+
+def upgrade_schema(conn: Connection, target: str = "head") -> tuple[str | None, str]:
+    """Run the migrations up to ``target``; StoreError (nothing changed) when one fails."""
+    bootstrap(conn)
+    try:
+        return migrate.upgrade(conn, target)
+    except DBAPIError as e:
+        raise StoreError(
+            f"upgrading the warehouse schema failed ({e.orig}); nothing was changed. Check "
+            "that the user may create tables and roles (mda_analyst)"
+        ) from e
+
+
+def downgrade_schema(conn: Connection, target: str) -> None:
+    """Drop the analyst views (they need the newest schema) and migrate down to ``target``.
+
+    Data in structures that the older revision lacks (tracks, identities, ports...) is
+    lost; positions are moved back into one table. ``ensure_schema`` upgrades again.
+    """
+    drop_views(conn)
+    migrate.downgrade(conn, target)
 
 
 def connect_checked(engine: Engine) -> Connection:

@@ -1,18 +1,20 @@
 """Bulk loading into the warehouse with COPY, idempotent per (region, day).
 
-Rows travel as CSV through psycopg 3's ``cursor.copy()`` on the SQLAlchemy connection's
-driver connection, so they join the caller's transaction: ``load_day`` inside
-``with engine.begin() as conn`` replaces a day atomically.
+Everything goes through psycopg 3's ``cursor.copy()`` on the SQLAlchemy connection's driver
+connection, so it joins the caller's transaction: ``load_day`` inside
+``with engine.begin() as conn`` replaces a (region, day) atomically.
 
-Positions: point geometries are built client-side as hex EWKB with numpy (vectorized,
-25 bytes per point) and COPYed straight into ``mda.positions``; PostGIS parses hex EWKB
-without any SQL function call. Measured on 500k synthetic positions (2-CPU machine,
-PostgreSQL 15, four indexes on the table): about 10% faster than COPY into a temporary
-table followed by ``INSERT ... SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4326)``; both are
-dominated by index maintenance (the GiST index alone halves COPY throughput).
+Positions (the bulk): the (region, day) leaf partition of ``mda.positions`` is created
+empty, filled with one binary COPY (``FREEZE``) whose stream numpy builds column by column
+(:mod:`mda.store.pgcopy`; points as EWKB, ids as load number * 2^32 + row number), then
+indexed and attached (:mod:`mda.store.partitions`). Building indexes once after the COPY
+is several times faster than maintaining them row by row (the GiST index alone halved
+COPY throughput); ``bench/load_bench.py`` measures both against a text COPY baseline.
+Tracks (:mod:`mda.store.tracks`) are built from the same sorted frame; identity history
+(:mod:`mda.store.identities`) is rebuilt for the MMSIs whose static reports changed.
 
-Events and reference layers are small: they go through a temporary staging table and
-``INSERT ... SELECT`` with ``ST_GeomFromText(..., 4326)`` server-side.
+Vessels, events and reference layers are small: CSV COPY, via a temporary staging table
+and ``INSERT ... SELECT`` with ``ST_GeomFromText(..., 4326)`` where geometry is parsed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import logging
 import numpy as np
 import polars as pl
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from shapely import to_wkt
-from shapely.geometry import MultiLineString, MultiPolygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +36,10 @@ from sqlalchemy.exc import IntegrityError
 from mda import schema as s
 from mda.errors import StoreError
 from mda.reference import ReferenceLayers
-from mda.store.models import SCHEMA, SRID
+from mda.store import partitions, pgcopy
+from mda.store.identities import rebuild_identities
+from mda.store.models import ROWS_PER_LOAD, SCHEMA, SRID
+from mda.store.tracks import load_tracks
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +84,7 @@ def ewkb_points_hex(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.frombuffer(hexed, dtype=f"S{2 * _EWKB_POINT.itemsize}")
 
 
-def _with_point_geom(df: pl.DataFrame) -> pl.DataFrame:
+def with_point_geom_hex(df: pl.DataFrame) -> pl.DataFrame:
     """Add ``geom`` (hex EWKB string) built from the lon/lat columns."""
     hexed = ewkb_points_hex(df[s.LON].to_numpy(), df[s.LAT].to_numpy())
     return df.with_columns(geom=pl.Series(hexed, dtype=pl.Binary).cast(pl.String))
@@ -126,27 +132,123 @@ def _check_events(events: pl.DataFrame, day: dt.date, region: str) -> None:
         )
 
 
-def delete_day(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
-    """Delete one (region, day) from positions, vessels and events; return rows deleted."""
+def _vessel_mmsis(conn: Connection, day: dt.date, region: str) -> set[int]:
+    """MMSIs with static reports stored for (region, day)."""
+    stmt = text(f"SELECT DISTINCT mmsi FROM {SCHEMA}.vessels WHERE region = :r AND day = :d")
+    return set(conn.execute(stmt, {"r": region, "d": day}).scalars())
+
+
+def _delete_rows(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
+    """Remove one (region, day) from every per-day table; return rows removed per table."""
     params = {"region": region, "day": day}
-    deleted = {}
-    for table, day_col in (("positions", "day"), ("vessels", "day"), ("events", s.EVENT_DATE)):
+    deleted = {"positions": partitions.drop_leaf(conn, day, region)}
+    for table, day_col in (("tracks", "day"), ("vessels", "day"), ("events", s.EVENT_DATE)):
         stmt = text(f"DELETE FROM {SCHEMA}.{table} WHERE region = :region AND {day_col} = :day")
         deleted[table] = conn.execute(stmt, params).rowcount
     return deleted
 
 
-def load_positions(conn: Connection, positions: pl.DataFrame, day: dt.date, region: str) -> int:
-    """COPY positions (POSITIONS_SCHEMA) with region, day and a client-built EWKB point.
+def delete_day(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
+    """Delete one (region, day): its positions partition, tracks, vessels and events.
 
-    Rows go in sorted by (mmsi, ts): index inserts are more local (about 20% faster) and the
-    heap ends up clustered by vessel, which is what track queries read.
+    The identity history of the MMSIs whose static reports were removed is rebuilt.
+    Returns rows deleted per table.
     """
-    df = s.conform(positions, s.POSITIONS_SCHEMA).sort(s.MMSI, s.TS)
-    df = _with_point_geom(df).with_columns(
-        pg_text_array(s.SOURCES), region=pl.lit(region), day=pl.lit(day)
+    partitions.lock(conn)
+    mmsis = _vessel_mmsis(conn, day, region)
+    deleted = _delete_rows(conn, day, region)
+    rebuild_identities(conn, mmsis)
+    return deleted
+
+
+POSITION_TYPES = {
+    "position_id": "int8",
+    s.MMSI: "int8",
+    s.TS: "timestamptz",
+    s.LAT: "float8",
+    s.LON: "float8",
+    s.SOG_KN: "float4",
+    s.COG_DEG: "float4",
+    s.HEADING_DEG: "float4",
+    s.NAV_STATUS: "int2",
+    s.MSG_TYPE: "int2",
+    s.SOURCE: "text",
+    s.SOURCES: "text[]",
+    s.REGION: "text",
+    "day": "date",
+}
+
+
+def ewkb_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """EWKB (SRID 4326) of points ``(lon, lat)`` in degrees, as a ``(n, 25)`` uint8 array."""
+    rec = np.empty(len(lon), dtype=_EWKB_POINT)
+    rec["order"] = 1
+    rec["type"] = _WKB_POINT_WITH_SRID
+    rec["srid"] = SRID
+    rec["x"] = lon
+    rec["y"] = lat
+    return rec.view(np.uint8).reshape(len(lon), _EWKB_POINT.itemsize)
+
+
+def _next_load_number(conn: Connection) -> int:
+    """A new load number from ``mda.positions_load_seq`` (ids of a load: n * 2^32 + row)."""
+    return int(conn.execute(text(f"SELECT nextval('{SCHEMA}.positions_load_seq')")).scalar_one())
+
+
+def positions_frame(
+    positions: pl.DataFrame, day: dt.date, region: str, first_id: int
+) -> pl.DataFrame:
+    """Positions conformed, sorted by (mmsi, ts), with position_id, region and day added."""
+    df = sorted_positions(positions)
+    ids = pl.int_range(0, pl.len(), dtype=pl.Int64) + first_id
+    return df.with_columns(position_id=ids, region=pl.lit(region), day=pl.lit(day))
+
+
+def copy_positions_binary(conn: Connection, table: str, df: pl.DataFrame) -> int:
+    """Binary COPY (FREEZE) of a positions_frame into ``table`` (created in this transaction).
+
+    The stream is built chunk by chunk while a psycopg writer thread sends the previous one.
+    """
+    geom = pgcopy.bytes_block(ewkb_points(df[s.LON].to_numpy(), df[s.LAT].to_numpy()))
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*POSITION_TYPES, "geom"])
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary, FREEZE)").format(
+        sql.Identifier(*table.split(".")), columns
     )
-    return copy_frame(conn, f"{SCHEMA}.positions", df)
+    frame = df.select(list(POSITION_TYPES))
+    with _driver_cursor(conn) as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
+        for piece in pgcopy.copy_chunks(frame, POSITION_TYPES, {"geom": geom}):
+            copy.write(piece)
+    return df.height
+
+
+def load_positions(conn: Connection, positions: pl.DataFrame, day: dt.date, region: str) -> int:
+    """Replace the (region, day) positions partition by ``positions``; return rows loaded.
+
+    Rows go in sorted by (mmsi, ts), so the heap is clustered by vessel (what track queries
+    read) and ids follow that order. Tracks are not built here (see load_day).
+    """
+    partitions.lock(conn)
+    partitions.drop_leaf(conn, day, region)
+    partitions.ensure_day(conn, day)
+    leaf = partitions.create_leaf(conn, day, region)
+    df = positions_frame(positions, day, region, _next_load_number(conn) * ROWS_PER_LOAD)
+    if df.height:
+        copy_positions_binary(conn, f"{SCHEMA}.{leaf}", df)
+    partitions.index_and_attach(conn, day, region)
+    return df.height
+
+
+def sorted_positions(positions: pl.DataFrame) -> pl.DataFrame:
+    """Positions conformed and sorted by (mmsi, ts) (stable), as the loaders expect.
+
+    A frame already in that order (the lake's, or this function's output) is not re-sorted.
+    """
+    df = s.conform(positions, s.POSITIONS_SCHEMA)
+    if df.height < 2 or df[s.MMSI].null_count() or df[s.TS].null_count():
+        return df.sort(s.MMSI, s.TS, maintain_order=True)
+    mmsi, ts = df[s.MMSI].to_numpy(), df[s.TS].dt.epoch("us").to_numpy()
+    step_back = (mmsi[1:] < mmsi[:-1]) | ((mmsi[1:] == mmsi[:-1]) & (ts[1:] < ts[:-1]))
+    return df.sort(s.MMSI, s.TS, maintain_order=True) if step_back.any() else df
 
 
 def load_vessels(conn: Connection, vessels: pl.DataFrame, day: dt.date, region: str) -> int:
@@ -216,20 +318,26 @@ def load_day(
 ) -> dict[str, int]:
     """Replace one (region, UTC day) in the warehouse; return rows inserted per table.
 
-    Deletes the day's positions and vessels (by region, day) and events (by region,
-    event_date), then COPYs the frames in. Frames are in mda.schema shapes; every
+    Drops the day's positions partition and deletes its tracks, vessels and events, then
+    loads the frames (mda.schema shapes), builds the vessel-day tracks and rebuilds the
+    identity history of the MMSIs whose static reports were removed or added. Every
     position/vessel ``ts`` must fall on ``day`` and every event must carry ``region`` and
     ``event_date == day`` (StoreError otherwise). Runs in the caller's transaction.
     """
     _check_day(positions, day, "position")
     _check_day(vessels, day, "vessel report")
     _check_events(events, day, region)
-    deleted = delete_day(conn, day, region)
+    partitions.lock(conn)
+    mmsis = _vessel_mmsis(conn, day, region)
+    deleted = _delete_rows(conn, day, region)
+    ordered = sorted_positions(positions)
     counts = {
-        "positions": load_positions(conn, positions, day, region),
+        "positions": load_positions(conn, ordered, day, region),
+        "tracks": load_tracks(conn, ordered, day, region),
         "vessels": load_vessels(conn, vessels, day, region),
         "events": load_events(conn, events),
     }
+    counts["identities"] = rebuild_identities(conn, mmsis | set(vessels[s.MMSI].to_list()))
     log.info("loaded %s %s: %s (replaced %s)", region, day, counts, deleted)
     return counts
 
@@ -308,31 +416,58 @@ def _zones_frame(layers: ReferenceLayers) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _land_frame(land: BaseGeometry | None) -> tuple[pl.DataFrame, int]:
-    """One MultiPolygon WKT per polygon part of ``land``, and the number of other parts."""
+def _land_frames(land: BaseGeometry | None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """WKT frames of ``land``'s polygon parts and line parts (one MultiPolygon or
+    MultiLineString per part), and the number of other parts (points)."""
     parts = _parts(land, ANY_PART) if land is not None else []
     polygons = [p for p in parts if p.geom_type == "Polygon"]
-    rows = [{"wkt": to_wkt(MultiPolygon([p]), rounding_precision=-1)} for p in polygons]
-    return pl.DataFrame(rows, schema={"wkt": pl.String}), len(parts) - len(polygons)
+    lines = [LineString(p.coords) for p in parts if p.geom_type in ("LineString", "LinearRing")]
+    polygon_rows = [{"wkt": to_wkt(MultiPolygon([p]), rounding_precision=-1)} for p in polygons]
+    line_rows = [{"wkt": to_wkt(MultiLineString([p]), rounding_precision=-1)} for p in lines]
+    schema = {"wkt": pl.String}
+    skipped = len(parts) - len(polygons) - len(lines)
+    return (
+        pl.DataFrame(polygon_rows, schema=schema),
+        pl.DataFrame(line_rows, schema=schema),
+        skipped,
+    )
 
 
 ANY_PART = ("Polygon", "LineString", "LinearRing", "Point")
 
 
 def load_reference(conn: Connection, layers: ReferenceLayers) -> dict[str, int]:
-    """Replace the cables, zones and land tables by ``layers``; return rows per table.
+    """Replace the cables, zones, land and coastline tables by ``layers``; rows per table.
 
-    Land is stored one polygon per row; non-polygon parts (a coastline given as lines)
-    cannot go in the polygon table: they are counted under ``land_parts_skipped`` and logged.
+    The land/coastline layer is split: polygon parts go to ``mda.land`` and line parts (a
+    coastline given as lines) to ``mda.coastline``, one row per part; point parts cannot be
+    stored: they are counted under ``land_parts_skipped`` and logged.
     """
-    land, skipped = _land_frame(layers.land)
+    land, coastline, skipped = _land_frames(layers.land)
     counts = {
         "cables": _replace_layer(conn, "cables", _cables_frame(layers)),
         "zones": _replace_layer(conn, "zones", _zones_frame(layers)),
         "land": _replace_layer(conn, "land", land),
+        "coastline": _replace_layer(conn, "coastline", coastline),
         "land_parts_skipped": skipped,
     }
     if skipped:
-        log.warning("land layer: %d non-polygon parts not stored", skipped)
+        log.warning("land layer: %d point parts not stored", skipped)
     log.info("reference layers loaded: %s", counts)
     return counts
+
+
+def load_ports(conn: Connection, ports: pl.DataFrame) -> int:
+    """Replace ``mda.ports`` by ``ports`` (PORTS_SCHEMA of :mod:`mda.ports`); return rows."""
+    from mda.ports import PORTS_SCHEMA
+
+    df = s.conform(ports, PORTS_SCHEMA)
+    bad = df.filter(pl.col("lat").abs().gt(90) | pl.col("lon").abs().gt(180))
+    if bad.height:
+        raise StoreError(
+            f"checked port coordinates: {bad.height} outside lat [-90, 90] / lon [-180, 180], "
+            f"e.g. {bad.row(0, named=True)}; fix the ports file"
+        )
+    wkt = pl.format("POINT({} {})", pl.col("lon"), pl.col("lat"))
+    frame = df.select("port_id", "name", "country", "kind", wkt.alias("wkt"))
+    return _replace_layer(conn, "ports", frame)

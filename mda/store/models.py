@@ -3,7 +3,14 @@
 Column names come from :mod:`mda.schema`; units are in the names. Timestamps are
 ``timestamptz`` (UTC), geometries are WGS84 (SRID 4326, lon/lat order) and every geometry
 column has a GiST index. Rows are bulk loaded with COPY (:mod:`mda.store.load`); the ORM
-classes exist for the DDL, typed access and tests, not for row-by-row inserts.
+classes exist for typed access, tests and migration autogenerate, not for row-by-row
+inserts. The database is changed only by migrations (``mda/store/migrations``): a change
+here needs a new revision (``python -m mda.store.migrate revision``).
+
+``positions`` is partitioned by UTC day (range on ``ts``) and each day by region (list):
+``mda.positions_20240305`` holds 2024-03-05, ``mda.positions_20240305_baltic`` its rows of
+region ``baltic``. The loader creates, replaces and indexes those partitions
+(:mod:`mda.store.partitions`); they are not in this metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ from sqlalchemy import (
     Double,
     Identity,
     Index,
+    Integer,
     MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
     SmallInteger,
     String,
     Text,
@@ -69,24 +79,40 @@ class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)
 
 
+POSITIONS_LOAD_SEQ = Sequence("positions_load_seq", schema=SCHEMA, metadata=Base.metadata)
+ROWS_PER_LOAD = 2**32  # position_id = load number * 2**32 + row number within the load
+
+
 class Position(Base):
-    """One AIS position report, as in the Parquet lake (POSITIONS_SCHEMA) plus region and day."""
+    """One AIS position report, as in the Parquet lake (POSITIONS_SCHEMA) plus region and day.
+
+    Partitioned by UTC day (``ts``) then region; no primary key constraint (a partitioned
+    table's key would have to include ``ts`` and ``region``): ``position_id`` is unique by
+    construction and is the ORM identity.
+    """
 
     __tablename__ = "positions"
     __table_args__: Any = (
         Index("ix_positions_mmsi_ts", s.MMSI, s.TS),
-        Index("ix_positions_region_day", s.REGION, "day"),
         _gist("positions"),
         CheckConstraint(f"{s.LAT} BETWEEN -90 AND 90", name="lat_range"),
         CheckConstraint(f"{s.LON} BETWEEN -180 AND 180", name="lon_range"),
         {
             "comment": "AIS position reports, one row per accepted report, loaded per "
-            "(region, day) from the Parquet lake. Reloading a day replaces it."
+            "(region, UTC day) from the Parquet lake. Partitioned by day (range on ts, "
+            "partition positions_YYYYMMDD) and region (list, positions_YYYYMMDD_<region>). "
+            "Reloading a (region, day) replaces its partition. Query this parent table; "
+            "filter on ts to read only the days needed.",
+            "postgresql_partition_by": "RANGE (ts)",
         },
     )
+    __mapper_args__: Any = {"primary_key": ["position_id"]}  # noqa: RUF012
 
     position_id: Mapped[int] = mapped_column(
-        BigInteger, Identity(), primary_key=True, comment="Surrogate key (load order)."
+        BigInteger,
+        server_default=text(f"nextval('{SCHEMA}.positions_load_seq') * {ROWS_PER_LOAD}"),
+        comment="Unique id: load number * 2^32 + row number in the load (rows of a load are "
+        "numbered in (mmsi, ts) order); increases with load order.",
     )
     mmsi: Mapped[int] = mapped_column(BigInteger, comment="Maritime Mobile Service Identity.")
     ts: Mapped[dt.datetime] = mapped_column(UTC_TIMESTAMP, comment="Report time, UTC.")
@@ -116,7 +142,7 @@ class Position(Base):
     )
     region: Mapped[str] = mapped_column(Text, comment="Region configuration that loaded the row.")
     day: Mapped[dt.date] = mapped_column(
-        Date, comment="UTC day of the load (partition key for idempotent reloads)."
+        Date, comment="UTC day of the load (equals the UTC date of ts)."
     )
     geom: Mapped[Any] = mapped_column(
         _geometry("POINT"), comment="Report position, POINT(lon lat), SRID 4326."
@@ -169,18 +195,23 @@ class Event(Base):
         Index("ix_events_region_event_date", s.REGION, s.EVENT_DATE),
         Index("ix_events_start_time", s.START_TIME),
         Index("ix_events_mmsi_event_type_start_time", s.MMSI, s.EVENT_TYPE, s.START_TIME),
+        Index("ix_events_event_type_start_time", s.EVENT_TYPE, s.START_TIME),
+        Index("ix_events_other_mmsi", s.OTHER_MMSI),
         _gist("events"),
         _gist_geography("events"),
         {
-            "comment": "Anomaly events from all detectors (loitering, ais_gap), one schema. "
-            "Reloading a (region, event_date) replaces its events. See README: detectors."
+            "comment": "Anomaly events from all detectors (loitering, ais_gap, encounter, "
+            "anchor_drag, fishing_in_zone, identity_conflict), one schema. Reloading a "
+            "(region, event_date) replaces its events. See README: detectors."
         },
     )
 
     event_id: Mapped[str] = mapped_column(
         Text, primary_key=True, comment="Deterministic hash of the event's defining fields."
     )
-    event_type: Mapped[str] = mapped_column(Text, comment="Detector name: loitering, ais_gap.")
+    event_type: Mapped[str] = mapped_column(
+        Text, comment="Detector name: loitering, ais_gap, encounter, anchor_drag, ..."
+    )
     mmsi: Mapped[int] = mapped_column(BigInteger, comment="Vessel MMSI.")
     other_mmsi: Mapped[int | None] = mapped_column(
         BigInteger, comment="Second vessel (encounters); null otherwise."
@@ -271,7 +302,7 @@ class Land(Base):
     __tablename__ = "land"
     __table_args__: Any = (
         _gist("land"),
-        {"comment": "Land/coastline reference layer, one row per part, replaced as a whole."},
+        {"comment": "Land polygons of the coastline layer, one row per part, replaced as a whole."},
     )
 
     land_pk: Mapped[int] = mapped_column(
@@ -280,3 +311,160 @@ class Land(Base):
     geom: Mapped[Any] = mapped_column(
         _geometry("MULTIPOLYGON"), comment="One land part, MULTIPOLYGON, SRID 4326."
     )
+
+
+class Coastline(Base):
+    """Coastline lines (a coastline layer given as lines rather than land polygons)."""
+
+    __tablename__ = "coastline"
+    __table_args__: Any = (
+        _gist("coastline"),
+        {
+            "comment": "Line parts of the coastline layer (e.g. Natural Earth coastline), one "
+            "row per part, replaced as a whole with land. Polygon parts go to mda.land."
+        },
+    )
+
+    coastline_pk: Mapped[int] = mapped_column(
+        BigInteger, Identity(), primary_key=True, comment="Surrogate key."
+    )
+    geom: Mapped[Any] = mapped_column(
+        _geometry("MULTILINESTRING"), comment="One coastline part, MULTILINESTRING, SRID 4326."
+    )
+
+
+class Port(Base):
+    """A port as a point (Global Fishing Watch ports list or any GeoJSON point layer)."""
+
+    __tablename__ = "ports"
+    __table_args__: Any = (
+        Index("ix_ports_name", "name"),
+        _gist("ports"),
+        _gist_geography("ports"),
+        {
+            "comment": "Ports as points (reference layer, replaced as a whole by "
+            "`mda db load-ports`). Positions are approximate (an anchorage or harbour "
+            "centroid), not berths."
+        },
+    )
+
+    port_pk: Mapped[int] = mapped_column(
+        BigInteger, Identity(), primary_key=True, comment="Surrogate key."
+    )
+    port_id: Mapped[str | None] = mapped_column(
+        Text, comment="Source id (GFW 'area' slug, e.g. 'dnk-copenhagen'); null if none."
+    )
+    name: Mapped[str] = mapped_column(Text, comment="Port name as given by the source.")
+    country: Mapped[str | None] = mapped_column(
+        Text, comment="ISO 3166-1 alpha-3 country code of the port; null when unknown."
+    )
+    kind: Mapped[str | None] = mapped_column(
+        Text, comment="Source's feature type (GFW: 'port'); null when not given."
+    )
+    geom: Mapped[Any] = mapped_column(
+        _geometry("POINT"), comment="Port position, POINT(lon lat), SRID 4326."
+    )
+
+
+class Track(Base):
+    """One vessel's positions of one (region, UTC day) as a LineStringM (M = epoch seconds)."""
+
+    __tablename__ = "tracks"
+    __table_args__: Any = (
+        PrimaryKeyConstraint(s.REGION, "day", s.MMSI),
+        Index("ix_tracks_mmsi_day", s.MMSI, "day"),
+        _gist("tracks"),
+        {
+            "comment": "Vessel-day tracks built at load from mda.positions: one row per "
+            "(region, UTC day, mmsi), points in time order, reports with a repeated timestamp "
+            "counted once (the first loaded). Replaced with the day's positions."
+        },
+    )
+
+    region: Mapped[str] = mapped_column(Text, comment="Region configuration that loaded it.")
+    day: Mapped[dt.date] = mapped_column(Date, comment="UTC day of the track.")
+    mmsi: Mapped[int] = mapped_column(BigInteger, comment="Maritime Mobile Service Identity.")
+    n_points: Mapped[int] = mapped_column(
+        Integer, comment="Distinct report times in the track (vertices of geom)."
+    )
+    start_time: Mapped[dt.datetime] = mapped_column(
+        UTC_TIMESTAMP, comment="First report time, UTC."
+    )
+    end_time: Mapped[dt.datetime] = mapped_column(UTC_TIMESTAMP, comment="Last report time, UTC.")
+    length_km: Mapped[float] = mapped_column(
+        Double,
+        comment="Geodesic length along the points (WGS84 ellipsoid), km; 0 for one point. "
+        "Position jumps (spoofing, shared MMSI) are included as reported.",
+    )
+    geom: Mapped[Any] = mapped_column(
+        Geometry("LINESTRINGM", srid=SRID, spatial_index=False),
+        nullable=True,
+        comment="LINESTRINGM(lon lat epoch_s), SRID 4326: M is the report time in seconds "
+        "since 1970-01-01 UTC (ST_M / ST_LocateAlong read it); null when n_points = 1.",
+    )
+
+
+class VesselIdentity(Base):
+    """One identity period of an MMSI: name, call sign, IMO and ship type while unchanged."""
+
+    __tablename__ = "vessel_identities"
+    __table_args__: Any = (
+        PrimaryKeyConstraint(s.MMSI, "valid_from"),
+        Index("ix_vessel_identities_imo", s.IMO),
+        Index("ix_vessel_identities_call_sign", s.CALL_SIGN),
+        Index("ix_vessel_identities_vessel_name", s.VESSEL_NAME),
+        {
+            "comment": "Identity history per MMSI, rebuilt at load from all stored static "
+            "reports (mda.vessels) of the MMSIs loaded: a new row starts when the name, call "
+            "sign, IMO or ship type changes. A field missing from a report (class B sends "
+            "name and call sign in separate messages) keeps its last known value, and leading "
+            "gaps take the first known value, so a missing field is never a change. Periods "
+            "tile time: valid_to is the next period's valid_from. Text is untrusted input."
+        },
+    )
+
+    mmsi: Mapped[int] = mapped_column(BigInteger, comment="Maritime Mobile Service Identity.")
+    valid_from: Mapped[dt.datetime] = mapped_column(
+        UTC_TIMESTAMP, comment="First report time with this identity, UTC (inclusive)."
+    )
+    valid_to: Mapped[dt.datetime | None] = mapped_column(
+        UTC_TIMESTAMP,
+        comment="First report time of the next identity, UTC (exclusive); null: current.",
+    )
+    last_seen: Mapped[dt.datetime] = mapped_column(
+        UTC_TIMESTAMP, comment="Last report time with this identity, UTC."
+    )
+    vessel_name: Mapped[str | None] = mapped_column(Text, comment="Vessel name (untrusted).")
+    call_sign: Mapped[str | None] = mapped_column(Text, comment="Radio call sign (untrusted).")
+    imo: Mapped[int | None] = mapped_column(BigInteger, comment="IMO ship number.")
+    ship_type: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="ITU ship-and-cargo type code."
+    )
+    mid: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="Maritime Identification Digits of the MMSI (mda.mmsi_mid)."
+    )
+    flag: Mapped[str | None] = mapped_column(
+        Text,
+        comment="Flag derived from the MID, ISO 3166-1 alpha-3 (mda.mid_flags); null for "
+        "unallocated MIDs. Derived, not registry data: an MMSI can be mis-programmed.",
+    )
+    n_reports: Mapped[int] = mapped_column(
+        Integer, comment="Static reports stored for this period (all regions)."
+    )
+
+
+class MidFlag(Base):
+    """ITU Maritime Identification Digits -> flag state (reference data, mda.mid)."""
+
+    __tablename__ = "mid_flags"
+    __table_args__: Any = (
+        {
+            "comment": "ITU-R M.585 Maritime Identification Digits with the country or area "
+            "they are allocated to, as ISO 3166-1 alpha-3 codes (territories have their own "
+            "code, e.g. FRO, GIB). Synced from mda.mid at every schema setup."
+        },
+    )
+
+    mid: Mapped[int] = mapped_column(SmallInteger, primary_key=True, comment="MID, 201-775.")
+    flag: Mapped[str] = mapped_column(Text, comment="ISO 3166-1 alpha-3 code.")
+    country: Mapped[str] = mapped_column(Text, comment="Country or area name (English).")

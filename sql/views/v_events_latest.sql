@@ -1,7 +1,7 @@
 -- mda.v_events_latest: every event with the vessel's latest static report at or before the
 -- event's end (name, call sign, type, length), the annotated cable's id and geodesic
 -- distance, and the zones (name and kind) the event's geometry intersects while valid.
-CREATE OR REPLACE VIEW mda.v_events_latest AS
+CREATE VIEW mda.v_events_latest AS
 WITH events AS (
     SELECT * FROM mda.events
 ),

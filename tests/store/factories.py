@@ -124,3 +124,38 @@ def reference_layers(zone: Polygon | None = None) -> ReferenceLayers:
 EMPTY_VESSELS = s.empty(s.VESSELS_SCHEMA)
 EMPTY_EVENTS = s.empty(s.EVENTS_SCHEMA)
 EMPTY_POSITIONS = s.empty(s.POSITIONS_SCHEMA)
+
+
+def make_static(rows: list[tuple[int, dt.datetime, str | None, str | None, int | None]]):
+    """Static reports from (mmsi, ts, vessel_name, call_sign, imo) tuples (ship type 70)."""
+    df = pl.DataFrame(
+        rows, schema=[s.MMSI, s.TS, s.VESSEL_NAME, s.CALL_SIGN, s.IMO], orient="row"
+    ).with_columns(
+        pl.lit(70).alias(s.SHIP_TYPE),
+        pl.lit("nmea").alias(s.SOURCE),
+        pl.lit("A").alias(s.AIS_CLASS),
+    )
+    return s.conform(df, s.VESSELS_SCHEMA)
+
+
+def load(
+    conn, day: dt.date = DAY, region: str = REGION, *, positions=None, vessels=None, events=None
+):
+    """load_day with empty frames for what is not given."""
+    from mda.store.load import load_day
+
+    return load_day(
+        conn,
+        day,
+        positions=EMPTY_POSITIONS if positions is None else positions,
+        vessels=EMPTY_VESSELS if vessels is None else vessels,
+        events=EMPTY_EVENTS if events is None else make_events(events),
+        region=region,
+    )
+
+
+def explain(conn, sql: str, params: dict) -> str:
+    """The EXPLAIN plan of ``sql`` as text (caller sets planner options first)."""
+    from sqlalchemy import text
+
+    return "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())

@@ -73,7 +73,7 @@ def test_tables_and_columns_carry_comments(pg_conn: Connection) -> None:
             "SELECT c.relname, a.attname FROM pg_attribute AS a "
             "JOIN pg_class AS c ON c.oid = a.attrelid "
             "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'mda' AND c.relkind = 'r' AND a.attnum > 0 "
+            "WHERE n.nspname = 'mda' AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
             "AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL"
         )
     ).all()
