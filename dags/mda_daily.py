@@ -1,6 +1,7 @@
 """Daily anomaly pipeline: one DAG per region in the regions file.
 
-ingest -> detect -> load (PostGIS, skipped without the ``mda_postgis`` connection) -> report.
+ingest -> detect -> load (PostGIS, skipped without the ``mda_postgis`` connection) -> report
+-> casestudies (training packs for the day's top-ranked events).
 Every task works on the UTC day of its data interval and replaces that day when rerun.
 Heavy imports (polars, shapely, mda) happen inside tasks, never at parse time.
 """
@@ -26,9 +27,12 @@ DOC = """
 ### MDA daily anomaly report — {title}
 
 For the UTC day of the data interval: decode the region's AIS files into the Parquet lake,
-detect loitering and AIS-gap events near submarine cables and zones, load the day into
-PostGIS when the `{conn}` connection exists, and write the HTML report with events as
-GeoJSON/CSV. Rerunning a day replaces it. Region configuration: `{file}`.
+detect events (loitering, AIS gaps, encounters, anchor drags, fishing in closed zones,
+identity conflicts) near submarine cables and zones, load the day into
+PostGIS when the `{conn}` connection exists, write the report (HTML, PDF, one-page morning
+brief) with events as GeoJSON/CSV, then a case-study pack (trainees' part and trainer key)
+for each of the region's top-ranked events (`casestudies`, default 3). Rerunning a day
+replaces it. Region configuration: `{file}`.
 """
 
 
@@ -97,8 +101,14 @@ def build_dag(region: str, title: str, retries: int = 2):
 
             return report_interval(region, _interval_start(), _settings(), ingested)
 
+        @task
+        def casestudies(_: dict) -> dict:
+            from mda.pipelines.casestudy import casestudies_interval
+
+            return casestudies_interval(region, _interval_start(), _settings())
+
         ingested = ingest()
-        report(ingested, load(detect(ingested)))
+        casestudies(report(ingested, load(detect(ingested))))
 
     return daily()
 

@@ -31,6 +31,7 @@ from mda.ingest.reference import load_layers
 from mda.reference import ReferenceLayers
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+LANGUAGES = ("en", "ja", "fr")  # the report catalogues (mda.reports.i18n.LANGUAGES; a test checks)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Region:
     zones: tuple[Path, ...] = ()
     land: Path | None = None
     params: DetectParams = field(default_factory=DetectParams)
-    language: str = "en"
+    language: str = "en"  # language of the case-study packs and the morning brief
+    casestudies: int = 3  # case-study packs made by the DAG for the day's top-ranked events
 
     def input_paths(self, day: date, home: Path) -> list[Path]:
         """The day's input files (patterns expanded; missing files are the caller's concern)."""
@@ -86,6 +88,7 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
         "land",
         "params",
         "language",
+        "casestudies",
     }
     if unknown := set(cfg) - known:
         raise ConfigError(f"region {name!r}: unknown key(s) {sorted(unknown)}")
@@ -104,8 +107,25 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
         zones=_paths(cfg.get("zones"), base, "zones", name),
         land=land[0] if land else None,
         params=params_from_dict(cfg.get("params")),
-        language=str(cfg.get("language", "en")),
+        language=_language(cfg.get("language", "en"), name),
+        casestudies=_count(cfg.get("casestudies", 3), "casestudies", name),
     )
+
+
+def _language(value: Any, name: str) -> str:
+    """A report language code the project has catalogues for."""
+    if value not in LANGUAGES:
+        raise ConfigError(
+            f"region {name!r}: language must be one of {list(LANGUAGES)}, not {value!r}"
+        )
+    return str(value)
+
+
+def _count(value: Any, key: str, name: str) -> int:
+    """A non-negative integer setting."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"region {name!r}: {key} must be a whole number >= 0, not {value!r}")
+    return value
 
 
 def load_regions(path: Path) -> dict[str, Region]:

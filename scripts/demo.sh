@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
+bash scripts/ensure-fonts.sh  # Japanese case-study PDFs need a CJK font
 
 day="${1:-2024-03-05}"
 shift || true
@@ -28,4 +29,5 @@ if ! uv run airflow dags test mda_daily_baltic_demo "$run_date" >"$MDA_HOME/airf
 fi
 echo "Detections against the simulator's ground truth:"
 uv run mda demo verify --date "$day"
-echo "Report: $MDA_HOME/reports/baltic_demo/$day/report.html"
+echo "Report: $MDA_HOME/reports/baltic_demo/$day/report.html (also report.pdf, brief.pdf)"
+echo "Case studies: $MDA_HOME/reports/baltic_demo/$day/casestudies/"

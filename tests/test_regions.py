@@ -54,3 +54,22 @@ def test_settings_from_env_precedence_over_defaults():
     s = Settings.from_env({"MDA_HOME": "/srv/mda", "MDA_POSTGIS_URL": "postgresql://h/db"})
     assert s.lake == Path("/srv/mda/lake") and s.postgis_url == "postgresql://h/db"
     assert Settings.from_env({}).postgis_url is None
+
+
+def test_region_language_and_casestudies(tmp_path):
+    path = tmp_path / "regions.toml"
+    path.write_text('[regions.a]\nlanguage = "ja"\ncasestudies = 5\n[regions.b]\n')
+    regions = load_regions(path)
+    assert (regions["a"].language, regions["a"].casestudies) == ("ja", 5)
+    assert (regions["b"].language, regions["b"].casestudies) == ("en", 3)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [('language = "de"', "language must be one of"), ("casestudies = -1", "whole number >= 0")],
+)
+def test_bad_language_or_casestudies_is_a_config_error(tmp_path, line, message):
+    path = tmp_path / "regions.toml"
+    path.write_text(f"[regions.a]\n{line}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_regions(path)

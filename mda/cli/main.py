@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mda.cli import db, demo, fetch, fishing, ingest, reference, run, stream
+from mda.cli import casestudy, db, demo, fetch, fishing, ingest, reference, run, stream
 
 app = typer.Typer(
     help="mda: maritime domain awareness pipeline.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("ingest")(ingest.ingest)
+app.command("casestudy")(casestudy.casestudy)
 app.add_typer(demo.app, name="demo")
 app.add_typer(fetch.app, name="fetch")
 app.add_typer(stream.app, name="stream")

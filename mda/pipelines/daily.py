@@ -140,9 +140,19 @@ def report_step(
         positions=read(POSITIONS, POSITIONS_SCHEMA),
         ingest_summary=report_labels(ingest_summary),
         params=ctx.region.params.as_dict(),
+        language=ctx.region.language,
+        pdf=True,
     )
+    from mda.pipelines.casestudy import write_run_manifest
+
+    write_run_manifest(ctx.out_dir, ctx.region, ctx.day, ctx.lake)  # for `mda casestudy --from`
     log.info("report for %s %s: %s", ctx.region.name, ctx.day, files.html)
-    return {"report": str(files.html), "out_dir": str(ctx.out_dir)}
+    return {
+        "report": str(files.html),
+        "pdf": str(files.pdf),
+        "brief": str(files.brief_html),
+        "out_dir": str(ctx.out_dir),
+    }
 
 
 REPORT_LABELS = {

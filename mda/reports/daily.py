@@ -1,8 +1,10 @@
-"""The daily report: one self-contained HTML file plus the events as GeoJSON, CSV, Parquet.
+"""The daily report: one self-contained HTML file plus the events as GeoJSON, CSV, Parquet;
+optionally its PDF, and the one-page morning brief (HTML, PDF).
 
 Pure: frames in, files out; no database, no clock. The same inputs give the same bytes.
 Every AIS or layer text field is untrusted and reaches the HTML only through jinja2's
-autoescaping (or, inside maps, matplotlib's XML escaping).
+autoescaping (or, inside maps, matplotlib's XML escaping). The text is in the report's
+language (English, Japanese or French catalogues, see ``mda.reports.i18n``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,31 +25,37 @@ import polars as pl
 
 from mda import schema as s
 from mda.reference import ReferenceLayers
-from mda.reports import exports, maps
-from mda.reports.vessels import Particulars, latest_particulars
+from mda.reports import charts, exports, maps
+from mda.reports.fonts import matplotlib_families
+from mda.reports.i18n import N_, Translator, check_language, translator
+from mda.reports.vessels import Particulars, latest_particulars, ship_type_name
 
 log = logging.getLogger(__name__)
 
 MAX_EVENT_MAPS = 200  # events ranked beyond this get no map (keeps the HTML openable)
 MISSING = "\u2013"  # en dash, shown where a value is missing
 TYPE_LABELS = {
-    "loitering": "Loitering",
-    "ais_gap": "AIS gap",
-    "encounter": "Encounter",
-    "anchor_drag": "Anchor drag",
-    "fishing_in_zone": "Fishing in zone",
-    "identity_conflict": "Identity conflict",
+    "loitering": N_("Loitering"),
+    "ais_gap": N_("AIS gap"),
+    "encounter": N_("Encounter"),
+    "anchor_drag": N_("Anchor drag"),
+    "fishing_in_zone": N_("Fishing in zone"),
+    "identity_conflict": N_("Identity conflict"),
 }
+BRIEF_EVENTS = 8  # events listed in the one-page morning brief
 
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """Where the daily report's files were written."""
+    """Where the daily report's files were written (PDFs only when asked for)."""
 
     html: Path
     geojson: Path
     csv: Path
     parquet: Path
+    brief_html: Path | None = None
+    pdf: Path | None = None
+    brief_pdf: Path | None = None
 
 
 def render_daily_report(
@@ -63,8 +72,13 @@ def render_daily_report(
     generated_note: str | None = None,
     max_event_maps: int = MAX_EVENT_MAPS,
     max_svg_chars: int = maps.MAX_SVG_CHARS,
+    language: str = "en",
+    pdf: bool = False,
+    brief_events: int = BRIEF_EVENTS,
 ) -> ReportFiles:
-    """Write report.html, events.geojson, events.csv and events.parquet into ``out_dir``.
+    """Write report.html, brief.html (the one-page morning brief), events.geojson,
+    events.csv and events.parquet into ``out_dir``; with ``pdf`` also report.pdf and
+    brief.pdf.
 
     ``events`` in EVENTS_SCHEMA, ``vessels`` in VESSELS_SCHEMA, ``positions`` (optional,
     POSITIONS_SCHEMA) the day's positions used to draw each vessel's track around its
@@ -72,15 +86,23 @@ def render_daily_report(
     reason, becomes a sub-table); ``params`` maps detector names (or parameter names) to
     values for the method section. ``generated_note`` is printed in the footer verbatim
     (escaped); the report itself never reads the clock. Only the first ``max_event_maps``
-    events get a map; a map whose SVG exceeds ``max_svg_chars`` characters is embedded as PNG.
+    events get a map and a speed/course chart; a map whose SVG exceeds ``max_svg_chars``
+    characters is embedded as PNG. ``language`` is en, ja or fr; the brief lists the first
+    ``brief_events`` events.
     """
+    from mda.reports.brief import render_brief
+
     out_dir = Path(out_dir)
     ranked = exports.ordered_events(events)
+    check_language(language)
     files = ReportFiles(
         html=out_dir / "report.html",
         geojson=exports.write_events_geojson(ranked, out_dir / "events.geojson"),
         csv=exports.write_events_csv(ranked, out_dir / "events.csv"),
         parquet=exports.write_events_parquet(ranked, out_dir / "events.parquet"),
+        brief_html=out_dir / "brief.html",
+        pdf=out_dir / "report.pdf" if pdf else None,
+        brief_pdf=out_dir / "brief.pdf" if pdf else None,
     )
     html = render_html(
         ranked=ranked,
@@ -94,8 +116,24 @@ def render_daily_report(
         generated_note=generated_note,
         max_event_maps=max_event_maps,
         max_svg_chars=max_svg_chars,
+        language=language,
+    )
+    brief = render_brief(
+        ranked=ranked,
+        vessels=vessels,
+        layers=zones_valid_on(layers, day),
+        region=region,
+        day=day,
+        language=language,
+        max_events=brief_events,
     )
     exports.write_bytes_atomic(files.html, html.encode("utf-8"))
+    exports.write_bytes_atomic(out_dir / "brief.html", brief.encode("utf-8"))
+    if files.pdf is not None and files.brief_pdf is not None:
+        from mda.reports.pdf import html_to_pdf
+
+        exports.write_bytes_atomic(files.pdf, html_to_pdf(html))
+        exports.write_bytes_atomic(files.brief_pdf, html_to_pdf(brief))
     log.info("daily report for %s %s: %d events -> %s", region, day, ranked.height, files.html)
     return files
 
@@ -113,8 +151,10 @@ def render_html(
     generated_note: str | None = None,
     max_event_maps: int = MAX_EVENT_MAPS,
     max_svg_chars: int = maps.MAX_SVG_CHARS,
+    language: str = "en",
 ) -> str:
     """The report's HTML text; ``ranked`` is the output of ``exports.ordered_events``."""
+    tr = translator(check_language(language))
     layers = zones_valid_on(layers, day)
     particulars = latest_particulars(vessels)
     tracks = _tracks_by_mmsi(positions, ranked)
@@ -122,24 +162,34 @@ def render_html(
         _event_view(
             rank,
             row,
-            particulars.get(row[s.MMSI]),
+            particulars,
             layers,
-            tracks.get(row[s.MMSI]),
+            tracks,
             max_svg_chars if rank <= max_event_maps else None,
+            tr,
         )
         for rank, row in enumerate(ranked.iter_rows(named=True), start=1)
     ]
+    overview = maps.overview_map(
+        ranked,
+        layers,
+        max_svg_chars=max_svg_chars,
+        gettext=tr.gettext,
+        families=matplotlib_families(tr.code),
+    )
     return (
-        _environment()
+        environment(tr.code)
         .get_template("daily.html.j2")
         .render(
+            lang=tr.code,
+            fonts=tr.css_fonts,
             region=region,
             day=day.isoformat(),
             events=items,
-            summary=_summary(ranked, vessels, positions, ingest_summary),
-            overview=maps.overview_map(ranked, layers, max_svg_chars=max_svg_chars),
+            summary=_summary(ranked, vessels, positions, ingest_summary, tr),
+            overview=overview,
             layer_sources=sorted(layers.sources.items()),
-            params=_param_groups(params),
+            params=_param_groups(params, tr),
             generated_note=generated_note,
             max_event_maps=max_event_maps,
         )
@@ -159,8 +209,11 @@ def zones_valid_on(layers: ReferenceLayers, day: date) -> ReferenceLayers:
     return dataclasses.replace(layers, zones=zones)
 
 
-def _environment() -> jinja2.Environment:
-    """The jinja2 environment: package templates, autoescape always on, strict undefined."""
+@cache
+def environment(language: str = "en") -> jinja2.Environment:
+    """The jinja2 environment of one language: package templates, gettext installed,
+    autoescape always on, strict undefined."""
+    tr = translator(language)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mda.reports", "templates"),
         autoescape=True,
@@ -168,8 +221,11 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["num"] = fmt_value
+    env.install_gettext_translations(tr.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["num"] = lambda value: fmt_value(value, tr)
+    env.filters["ship_type"] = lambda code: ship_type_name(code, tr.gettext)
     return env
 
 
@@ -179,18 +235,33 @@ def _environment() -> jinja2.Environment:
 def _event_view(
     rank: int,
     row: dict[str, Any],
-    vessel: Particulars | None,
+    particulars: Mapping[int, Particulars],
     layers: ReferenceLayers,
-    track: pl.DataFrame | None,
+    tracks: Mapping[int, pl.DataFrame],
     map_chars: int | None,
+    tr: Translator,
 ) -> dict[str, Any]:
-    """Everything the template shows for one event, formatted (text still unescaped)."""
+    """Everything the template shows for one event, formatted (text still unescaped).
+
+    ``map_chars`` None: no map and no chart (beyond the report's limit)."""
     geom = exports.load_geometry(row[s.GEOMETRY_WKT], row[s.EVENT_ID])
     score = row[s.SCORE]
+    vessel = particulars.get(row[s.MMSI])
+    figures: dict[str, Any] = {"map": None, "chart": None}
+    if map_chars is not None:
+        figures = _event_figures({**row, "geometry": geom}, particulars, tracks, tr, map_chars)
+        figures["map"] = maps.event_map(
+            {**row, "geometry": geom},
+            layers,
+            tracks.get(row[s.MMSI]),
+            max_svg_chars=map_chars,
+            gettext=tr.gettext,
+            families=matplotlib_families(tr.code),
+        )
     return {
         "rank": rank,
         "id": row[s.EVENT_ID],
-        "type": TYPE_LABELS.get(row[s.EVENT_TYPE], row[s.EVENT_TYPE]),
+        "type": tr.gettext(TYPE_LABELS.get(row[s.EVENT_TYPE], row[s.EVENT_TYPE])),
         "explanation": row[s.EXPLANATION] or "",
         "start": fmt_time(row[s.START_TIME]),
         "end": fmt_time(row[s.END_TIME]),
@@ -206,12 +277,59 @@ def _event_view(
         "score_pct": 0 if score is None else round(max(0.0, min(1.0, score)) * 100),
         "mmsi": row[s.MMSI],
         "other_mmsi": row[s.OTHER_MMSI],
-        "evidence": evidence_rows(row[s.EVIDENCE]),
+        "evidence": evidence_rows(row[s.EVIDENCE], tr),
         "vessel": vessel,
-        "map": None
-        if map_chars is None
-        else maps.event_map({**row, "geometry": geom}, layers, track, max_svg_chars=map_chars),
+        **figures,
     }
+
+
+def _event_figures(
+    event: dict[str, Any],
+    particulars: Mapping[int, Particulars],
+    tracks: Mapping[int, pl.DataFrame],
+    tr: Translator,
+    max_svg_chars: int,
+) -> dict[str, Any]:
+    """The speed/course chart of an event's vessel(s), 3 h either side (None: no track)."""
+    margin = timedelta(hours=maps.CONTEXT_HOURS)
+    start, end = event[s.START_TIME], event[s.END_TIME] or event[s.START_TIME]
+    if start is None:
+        return {"chart": None}
+    series = []
+    for mmsi in (event[s.MMSI], event[s.OTHER_MMSI]):
+        track = tracks.get(mmsi) if mmsi is not None else None
+        if track is not None and track.height:
+            p = particulars.get(mmsi)
+            label = p.vessel_name if p is not None and p.vessel_name else f"MMSI {mmsi}"
+            series.append(charts.Series(label, track))
+    if not series:
+        return {"chart": None}
+    chart = charts.speed_course_chart(
+        series,
+        (start - margin, end + margin),
+        (start, end),
+        period_label=tr.gettext(maps.TYPE_NAMES.get(event[s.EVENT_TYPE], N_("other event"))),
+        salt=str(event[s.EVENT_ID]),
+        gettext=tr.gettext,
+        families=matplotlib_families(tr.code),
+        max_svg_chars=max_svg_chars,
+    )
+    return {"chart": chart}
+
+
+def type_counts(ranked: pl.DataFrame, tr: Translator) -> list[tuple[str, Any]]:
+    """("Loitering events", n) for every event type (known ones first, zeros kept)."""
+    by_type: dict[str, int] = (
+        dict(ranked.group_by(s.EVENT_TYPE).len().iter_rows()) if ranked.height else {}
+    )
+    types = list(s.EVENT_TYPES) + sorted(t for t in by_type if t not in s.EVENT_TYPES)
+    return [
+        (
+            tr.gettext("%(type)s events") % {"type": tr.gettext(TYPE_LABELS.get(t, t))},
+            by_type.get(t, 0),
+        )
+        for t in types
+    ]
 
 
 def _summary(
@@ -219,42 +337,51 @@ def _summary(
     vessels: pl.DataFrame,
     positions: pl.DataFrame | None,
     ingest_summary: Mapping[str, Any] | None,
+    tr: Translator,
 ) -> dict[str, Any]:
     """Counts for the summary section."""
-    by_type = dict(ranked.group_by(s.EVENT_TYPE).len().iter_rows()) if ranked.height else {}
-    types = list(s.EVENT_TYPES) + sorted(t for t in by_type if t not in s.EVENT_TYPES)
-    counts: list[tuple[str, Any]] = [("Events", ranked.height)]
-    counts += [(f"{TYPE_LABELS.get(t, t)} events", by_type.get(t, 0)) for t in types]
+    _ = tr.gettext
+    counts: list[tuple[str, Any]] = [(_("Events"), ranked.height), *type_counts(ranked, tr)]
     if positions is not None:
-        counts.append(("Vessels seen (distinct MMSI with positions)", positions[s.MMSI].n_unique()))
-        counts.append(("Positions", positions.height))
-    counts.append(("Vessels with static data", vessels[s.MMSI].n_unique() if vessels.height else 0))
-    return {"counts": counts, "ingest": _mapping_groups(ingest_summary, "Ingest")}
+        counts.append(
+            (_("Vessels seen (distinct MMSI with positions)"), positions[s.MMSI].n_unique())
+        )
+        counts.append((_("Positions"), positions.height))
+    counts.append(
+        (_("Vessels with static data"), vessels[s.MMSI].n_unique() if vessels.height else 0)
+    )
+    return {"counts": counts, "ingest": _mapping_groups(ingest_summary, _("Ingest"), tr=tr)}
 
 
-def _param_groups(params: Mapping[str, Any] | None) -> list[tuple[str, list[tuple[str, str]]]]:
+def _param_groups(
+    params: Mapping[str, Any] | None, tr: Translator
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Detector parameters as (group title, [(name, exact value)]) in sorted order."""
-    return _mapping_groups(params, "Parameters", fmt_param)
+    return _mapping_groups(params, tr.gettext("Parameters"), fmt_param, tr=tr)
 
 
 Formatter = Callable[[Any], str]
 
 
 def _mapping_groups(
-    data: Mapping[str, Any] | None, top_title: str, fmt: Formatter | None = None
+    data: Mapping[str, Any] | None,
+    top_title: str,
+    fmt: Formatter | None = None,
+    *,
+    tr: Translator | None = None,
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """A mapping as titled key/value tables: scalars in one group, nested mappings each own."""
     if not data:
         return []
-    data, fmt = _plain(data), fmt or fmt_value
+    data, fmt = _plain(data), fmt or (lambda v: fmt_value(v, tr))
+    gettext = tr.gettext if tr is not None else (lambda m: m)
     scalars = [(_humanize(k), fmt(v)) for k, v in sorted(data.items()) if not _is_map(v)]
     groups = [(top_title, scalars)] if scalars else []
     for key, value in sorted(data.items()):
         if _is_map(value):
             items = sorted(value.items(), key=lambda kv: str(kv[0]))
-            groups.append(
-                (TYPE_LABELS.get(key, _humanize(key)), [(str(k), fmt(v)) for k, v in items])
-            )
+            title = gettext(TYPE_LABELS[key]) if key in TYPE_LABELS else _humanize(key)
+            groups.append((title, [(str(k), fmt(v)) for k, v in items]))
     return groups
 
 
@@ -292,22 +419,24 @@ def _tracks_by_mmsi(
 # --- formatting (pure, unit-tested) -----------------------------------------------------
 
 
-def evidence_rows(text: str | None) -> list[tuple[str, str]]:
+def evidence_rows(text: str | None, tr: Translator | None = None) -> list[tuple[str, str]]:
     """Evidence JSON as sorted (key, formatted value) rows; non-JSON text as one row."""
     value = exports.parse_evidence(text)
     if value is None:
         return []
     if not isinstance(value, dict):
-        return [("evidence", fmt_value(value))]
-    return [(k, fmt_value(v)) for k, v in value.items()]
+        return [("evidence", fmt_value(value, tr))]
+    return [(k, fmt_value(v, tr)) for k, v in value.items()]
 
 
-def fmt_value(value: Any) -> str:
-    """A readable string for a number, bool, time, list or nested object."""
+def fmt_value(value: Any, tr: Translator | None = None) -> str:
+    """A readable string for a number, bool, time, list or nested object (yes/no in the
+    language of ``tr``; numbers stay in the report's language-neutral form)."""
     if value is None:
         return MISSING
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        yes, no = (tr.gettext("yes"), tr.gettext("no")) if tr is not None else ("yes", "no")
+        return yes if value else no
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
@@ -317,7 +446,7 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(fmt_value(v) for v in value)
+        return ", ".join(fmt_value(v, tr) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return str(value)

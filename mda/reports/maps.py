@@ -35,6 +35,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from mda import schema as s
 from mda.reference import Cable, ReferenceLayers, Zone
+from mda.reports.i18n import N_, Gettext, identity
 from mda.reports.vessels import clean_text
 
 KM_PER_DEG = 111.32  # km per degree of latitude (and of longitude at the equator)
@@ -46,6 +47,8 @@ AXES_RECT = (0.11, 0.14, 0.86, 0.84)  # left, bottom, width, height in figure fr
 MIN_HALF_KM = 4.0  # an event map shows at least 8 km across
 CABLE_CONTEXT_KM = 50.0  # the named nearest cable is pulled into view when closer than this
 LABEL_MAX_CHARS = 40
+LEGEND_COLUMNS = 5  # legend entries per row below a map
+LEGEND_ROW_IN = 0.17  # height of one more legend row (inches)
 
 EVENT_STYLE = {
     "loitering": {"color": "#c0392b", "marker": "o", "linestyle": "-"},
@@ -56,14 +59,15 @@ EVENT_STYLE = {
     "identity_conflict": {"color": "#2c3e50", "marker": "X", "linestyle": ":"},
 }
 TYPE_NAMES = {
-    "loitering": "loitering",
-    "ais_gap": "AIS gap",
-    "encounter": "encounter",
-    "anchor_drag": "anchor drag",
-    "fishing_in_zone": "fishing in zone",
-    "identity_conflict": "identity conflict",
+    "loitering": N_("loitering"),
+    "ais_gap": N_("AIS gap"),
+    "encounter": N_("encounter"),
+    "anchor_drag": N_("anchor drag"),
+    "fishing_in_zone": N_("fishing in zone"),
+    "identity_conflict": N_("identity conflict"),
 }
 DEFAULT_STYLE = {"color": "#c0392b", "marker": "D", "linestyle": "-"}
+NEUTRAL_STYLE = {"color": "#1f618d", "marker": "D", "linestyle": "-"}  # exercise: type hidden
 CABLE_COLOR = "#d4a017"
 ZONE_COLOR = "#2e86c1"
 LAND_COLOR = "#c8c8c8"
@@ -97,28 +101,119 @@ def event_map(
     track: pl.DataFrame | None = None,
     *,
     max_svg_chars: int = MAX_SVG_CHARS,
+    gettext: Gettext = identity,
+    families: Sequence[str] | None = None,
+    neutral: bool = False,
 ) -> MapImage:
     """The map of one event: its track piece, the vessel's track around it, layers.
 
     ``event`` is a row of EVENTS_SCHEMA as a dict; ``geometry`` may be passed in it as a
     parsed shapely geometry under key "geometry" (else ``geometry_wkt`` is parsed).
     ``track`` is the vessel's positions (POSITIONS_SCHEMA) to draw for context; it is
-    cut to ``CONTEXT_HOURS`` either side of the event here.
+    cut to ``CONTEXT_HOURS`` either side of the event here. ``gettext`` translates the
+    legend, ``families`` replaces the font list (e.g. with a CJK fallback), and ``neutral``
+    draws the track piece without revealing the event type (exercise packs).
     """
     geom = _event_geometry(event)
-    anchors = [geom, *_nearest_cable_points(event, geom, layers.cables)]
-    view = fit_view(shapely.union_all(anchors).bounds, MIN_HALF_KM, 0.35)
+    view = event_view(event, layers)
     salt = f"event-{event[s.EVENT_ID]}"
     tol = _pixel_deg(view)
     context = _clipped(_context_track(track, event), _clip_box(view), tol)
-    with _rc_context(salt):
+    event_type = None if neutral else event[s.EVENT_TYPE]
+    with rc_context(salt, families):
         fig, ax = _figure()
         drawn = draw_layers(ax, layers, view)
         for part in _parts(context, 1):
             ax.plot(*part.xy, color=TRACK_COLOR, lw=1.0, alpha=0.8, zorder=4)
-        _draw_event(ax, shapely.simplify(geom, tol), event[s.EVENT_TYPE])
-        _finish(ax, view, _event_legend(event[s.EVENT_TYPE], context is not None, drawn))
+        _draw_event(ax, shapely.simplify(geom, tol), event_type)
+        legend = _event_legend(event_type, context is not None, drawn, gettext)
+        _finish(ax, view, legend, gettext)
         return encode(fig, max_svg_chars)
+
+
+def event_view(event: dict[str, Any], layers: ReferenceLayers) -> View:
+    """The lon/lat limits of an event's map: its track piece and the nearest cable's closest
+    point (when near enough), padded, at least ``2 * MIN_HALF_KM`` across."""
+    geom = _event_geometry(event)
+    anchors = [geom, *_nearest_cable_points(event, geom, layers.cables)]
+    return fit_view(shapely.union_all(anchors).bounds, MIN_HALF_KM, 0.35)
+
+
+def locator_map(
+    event: dict[str, Any],
+    layers: ReferenceLayers,
+    track: pl.DataFrame | None = None,
+    *,
+    bbox: Sequence[float] | None = None,
+    max_svg_chars: int = MAX_SVG_CHARS,
+    gettext: Gettext = identity,
+    families: Sequence[str] | None = None,
+    neutral: bool = False,
+) -> MapImage:
+    """Where the event happened in its region: the region (``bbox``: min_lon, min_lat,
+    max_lon, max_lat; else the layers' extent), the vessel's track of the window, the event's
+    position and the frame of its close-up map.
+    """
+    lon, lat = event.get(s.LON), event.get(s.LAT)
+    point = _event_geometry(event).centroid if lon is None or lat is None else None
+    here = point if point is not None else shapely.Point(lon, lat)
+    close = event_view(event, layers)
+    frame = shapely.box(close[0], close[2], close[1], close[3])
+    extent = _region_extent(layers, bbox, frame)
+    view = fit_view(extent.bounds, 30.0, 0.05)
+    tol = _pixel_deg(view)
+    context = _clipped(_track_line(track), _clip_box(view), tol)
+    style = NEUTRAL_STYLE if neutral else EVENT_STYLE.get(event[s.EVENT_TYPE], DEFAULT_STYLE)
+    with rc_context(f"locator-{event[s.EVENT_ID]}", families):
+        fig, ax = _figure()
+        cable = {event[s.CABLE_NAME]} if event.get(s.CABLE_NAME) else set()
+        drawn = draw_layers(ax, layers, view, cable_labels=cable)
+        for part in _parts(context, 1):
+            ax.plot(*part.xy, color=TRACK_COLOR, lw=1.0, alpha=0.9, zorder=4)
+        ax.plot(*frame.exterior.xy, color="black", lw=1.0, ls="--", zorder=7)
+        ax.plot(
+            [here.x],
+            [here.y],
+            marker=style["marker"],
+            ms=9,
+            color=style["color"],
+            mec="white",
+            zorder=8,
+        )
+        legend: list[Any] = [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=style["marker"],
+                color=style["color"],
+                label=gettext("event position"),
+            ),
+            Line2D([], [], color="black", lw=1.0, ls="--", label=gettext("close-up map")),
+        ]
+        if context is not None:
+            legend.append(Line2D([], [], color=TRACK_COLOR, lw=1.0, label=gettext("track")))
+        _finish(ax, view, legend + _layer_legend(drawn, gettext), gettext)
+        return encode(fig, max_svg_chars)
+
+
+def _region_extent(layers: ReferenceLayers, bbox: Sequence[float] | None, frame: Any) -> Any:
+    """The area a locator map shows: the region's box, else cables and zones, plus ``frame``."""
+    if bbox is not None:
+        return shapely.union_all([shapely.box(*bbox), frame])
+    parts = [c.geometry for c in layers.cables] + [z.geometry for z in layers.zones]
+    parts = [p for p in parts if p is not None and not p.is_empty]
+    return shapely.union_all([*parts, frame]).envelope
+
+
+def _track_line(track: pl.DataFrame | None) -> Any:
+    """A track's positions (sorted by time) as one LineString, or None with fewer than 2."""
+    if track is None or track.height < 2:
+        return None
+    located = track.filter(pl.col(s.LAT).is_not_null() & pl.col(s.LON).is_not_null()).sort(s.TS)
+    if located.height < 2:
+        return None
+    return shapely.linestrings(located.select(s.LON, s.LAT).to_numpy())
 
 
 def overview_map(
@@ -127,6 +222,9 @@ def overview_map(
     *,
     max_svg_chars: int = MAX_SVG_CHARS,
     max_labels: int = 40,
+    gettext: Gettext = identity,
+    families: Sequence[str] | None = None,
+    salt: str = "overview",
 ) -> MapImage | None:
     """The day at a glance: every event as a marker (numbered by rank), cables, zones, land.
 
@@ -140,12 +238,12 @@ def overview_map(
     if not geoms:
         return None
     view = fit_view(shapely.union_all(geoms).bounds, 10.0, 0.15)
-    with _rc_context("overview"):
+    with rc_context(salt, families):
         fig, ax = _figure()
         named = set(events[s.CABLE_NAME].drop_nulls().to_list())  # label only cables in events
         drawn = draw_layers(ax, layers, view, cable_labels=named)
         _draw_markers(ax, events, max_labels)
-        _finish(ax, view, _overview_legend(events, drawn))
+        _finish(ax, view, _overview_legend(events, drawn, gettext), gettext)
         return encode(fig, max_svg_chars)
 
 
@@ -217,9 +315,12 @@ def map_label(text: str | None) -> str:
 # --- figure scaffolding ----------------------------------------------------------------
 
 
-def _rc_context(salt: str) -> Any:
-    """Temporary rcParams for one render; ``salt`` fixes SVG ids (hash salt and root id)."""
+def rc_context(salt: str, families: Sequence[str] | None = None) -> Any:
+    """Temporary rcParams for one render; ``salt`` fixes SVG ids (hash salt and root id),
+    ``families`` replaces the font list (first family first, the others as fallbacks)."""
     rc: Any = {**_RC, "svg.hashsalt": salt, "svg.id": salt}
+    if families:
+        rc["font.family"] = list(families)
     return matplotlib.rc_context(rc)
 
 
@@ -232,7 +333,7 @@ def _figure() -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _finish(ax: Axes, view: View, legend: list[Any]) -> None:
+def _finish(ax: Axes, view: View, legend: list[Any], gettext: Gettext = identity) -> None:
     """Limits, degree tick labels, scale bar and legend."""
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
@@ -242,12 +343,14 @@ def _finish(ax: Axes, view: View, legend: list[Any]) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(_lon_label))
     ax.yaxis.set_major_formatter(FuncFormatter(_lat_label))
     ax.tick_params(labelsize=7, length=3)
-    _scale_bar(ax, view)
+    _scale_bar(ax, view, gettext)
     if legend:  # below the axes: never hides the track, no costly "best" placement search
+        rows = math.ceil(len(legend) / LEGEND_COLUMNS)
+        _grow_bottom(ax, LEGEND_ROW_IN * (rows - 1))
         ax.figure.legend(
             handles=legend,
             loc="lower center",
-            ncols=len(legend),
+            ncols=min(len(legend), LEGEND_COLUMNS),
             fontsize=7,
             frameon=False,
             handlelength=2.2,
@@ -255,7 +358,21 @@ def _finish(ax: Axes, view: View, legend: list[Any]) -> None:
         )
 
 
-def _scale_bar(ax: Axes, view: View) -> None:
+def _grow_bottom(ax: Axes, extra_in: float) -> None:
+    """Make the figure ``extra_in`` inches taller at the bottom, keeping the axes' size in
+    inches (so the map's ground aspect is unchanged), to fit more legend rows."""
+    if extra_in <= 0:
+        return
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    width, height = FIG_SIZE_IN
+    new_height = height + extra_in
+    fig.set_size_inches(width, new_height)
+    left, bottom, w, h = AXES_RECT
+    ax.set_position((left, (bottom * height + extra_in) / new_height, w, h * height / new_height))
+
+
+def _scale_bar(ax: Axes, view: View, gettext: Gettext = identity) -> None:
     """A 1-2-5 km scale bar in the lower left corner."""
     lat = (view[2] + view[3]) / 2
     km_per_deg_lon = KM_PER_DEG * math.cos(math.radians(lat))
@@ -265,7 +382,7 @@ def _scale_bar(ax: Axes, view: View) -> None:
     y0 = view[2] + (view[3] - view[2]) * 0.05
     x1 = x0 + length / km_per_deg_lon
     ax.plot([x0, x1], [y0, y0], color="black", lw=2.5, solid_capstyle="butt", zorder=9)
-    text = f"{length:g} km"
+    text = gettext("%(km)s km") % {"km": f"{length:g}"}
     ax.annotate(
         text,
         ((x0 + x1) / 2, y0),
@@ -449,9 +566,11 @@ def _context_track(track: pl.DataFrame | None, event: dict[str, Any]) -> Any:
     return shapely.linestrings(near.select(s.LON, s.LAT).to_numpy())
 
 
-def _draw_event(ax: Axes, geom: Any, event_type: str) -> None:
-    """The event's track piece, highlighted, with start (circle) and end (square) markers."""
-    style = EVENT_STYLE.get(event_type, DEFAULT_STYLE)
+def _draw_event(ax: Axes, geom: Any, event_type: str | None) -> None:
+    """The event's track piece, highlighted, with start (circle) and end (square) markers.
+
+    ``event_type`` None draws it in the neutral style (exercise packs)."""
+    style = _style(event_type)
     for line in _parts(geom, 1):
         xs, ys = line.xy
         ax.plot(
@@ -502,21 +621,34 @@ def _draw_markers(ax: Axes, events: pl.DataFrame, max_labels: int) -> None:
             )
 
 
-def _event_legend(event_type: str, has_track: bool, drawn: set[str]) -> list[Any]:
-    """Legend handles for an event map."""
-    style = EVENT_STYLE.get(event_type, DEFAULT_STYLE)
-    label = "gap (straight path)" if event_type == "ais_gap" else "event track"
+def _style(event_type: str | None) -> dict[str, str]:
+    """Line and marker style of an event type; the neutral style for None."""
+    return NEUTRAL_STYLE if event_type is None else EVENT_STYLE.get(event_type, DEFAULT_STYLE)
+
+
+def _event_legend(
+    event_type: str | None, has_track: bool, drawn: set[str], gettext: Gettext = identity
+) -> list[Any]:
+    """Legend handles for an event map (``event_type`` None: neutral wording)."""
+    style = _style(event_type)
+    if event_type is None:
+        label = gettext("period under review")
+    elif event_type == "ais_gap":
+        label = gettext("gap (straight path)")
+    else:
+        label = gettext("event track")
     handles: list[Any] = [
         Line2D([], [], color=style["color"], lw=2.6, ls=style["linestyle"], label=label)
     ]
     if has_track:
-        handles.append(
-            Line2D([], [], color=TRACK_COLOR, lw=1.0, label=f"track ±{CONTEXT_HOURS:g} h")
-        )
-    return handles + _layer_legend(drawn)
+        track = gettext("track ±%(hours)s h") % {"hours": f"{CONTEXT_HOURS:g}"}
+        handles.append(Line2D([], [], color=TRACK_COLOR, lw=1.0, label=track))
+    return handles + _layer_legend(drawn, gettext)
 
 
-def _overview_legend(events: pl.DataFrame, drawn: set[str]) -> list[Any]:
+def _overview_legend(
+    events: pl.DataFrame, drawn: set[str], gettext: Gettext = identity
+) -> list[Any]:
     """Legend handles for the overview map: one marker per event type present."""
     handles: list[Any] = []
     for event_type in sorted(set(events[s.EVENT_TYPE].drop_nulls().to_list())):
@@ -528,33 +660,36 @@ def _overview_legend(events: pl.DataFrame, drawn: set[str]) -> list[Any]:
                 ls="",
                 marker=style["marker"],
                 color=style["color"],
-                label=_type_label(event_type),
+                label=_type_label(event_type, gettext),
             )
         )
-    return handles + _layer_legend(drawn)
+    return handles + _layer_legend(drawn, gettext)
 
 
-def _layer_legend(drawn: set[str]) -> list[Any]:
+def _layer_legend(drawn: set[str], gettext: Gettext = identity) -> list[Any]:
     """Legend handles for the reference layers drawn on the map."""
     handles: list[Any] = []
     if "cable" in drawn:
-        handles.append(Line2D([], [], color=CABLE_COLOR, lw=1.8, label="submarine cable"))
+        handles.append(Line2D([], [], color=CABLE_COLOR, lw=1.8, label=gettext("submarine cable")))
     if "zone" in drawn:
-        handles.append(Patch(fc=ZONE_COLOR, alpha=0.3, label="zone"))
+        handles.append(Patch(fc=ZONE_COLOR, alpha=0.3, label=gettext("zone")))
     if "land" in drawn:
-        handles.append(Patch(fc=LAND_COLOR, ec="#8a8a8a", label="land"))
+        handles.append(Patch(fc=LAND_COLOR, ec="#8a8a8a", label=gettext("land")))
     return handles
 
 
-def _type_label(event_type: str) -> str:
+def _type_label(event_type: str, gettext: Gettext = identity) -> str:
     """Fixed display name of an event type (never untrusted text in the legend)."""
-    return TYPE_NAMES.get(event_type, "other event")
+    return gettext(TYPE_NAMES.get(event_type, N_("other event")))
 
 
 _PROLOG = re.compile(r"\A\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_GROUP_ID = re.compile(r'<g id="[^"]*"')  # matplotlib's figure_1, patch_1...: not referenced
 
 
 def _strip_prolog(svg: str) -> str:
-    """Drop the XML declaration, DOCTYPE and RDF metadata so the SVG can be inlined in HTML."""
-    return _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
+    """Drop the XML declaration, DOCTYPE, RDF metadata and the group ids (the same in every
+    figure, so duplicates once several are inlined in one HTML page) for inline use."""
+    svg = _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
+    return _GROUP_ID.sub("<g", svg)

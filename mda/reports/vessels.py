@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mda import schema as s
+from mda.reports.i18n import N_, Gettext, identity
 
 _FIELDS = (
     s.IMO,
@@ -30,39 +31,39 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # ITU-R M.1371-5 Table 53, first digit 2, 4, 6..9 (second digit: hazardous cargo category).
 _TYPE_DECADES = {
-    2: "Wing in ground (WIG)",
-    4: "High-speed craft (HSC)",
-    6: "Passenger",
-    7: "Cargo",
-    8: "Tanker",
-    9: "Other type",
+    2: N_("Wing in ground (WIG)"),
+    4: N_("High-speed craft (HSC)"),
+    6: N_("Passenger"),
+    7: N_("Cargo"),
+    8: N_("Tanker"),
+    9: N_("Other type"),
 }
 _HAZARD = {
-    1: "hazardous category A",
-    2: "hazardous category B",
-    3: "hazardous category C",
-    4: "hazardous category D",
+    1: N_("hazardous category A"),
+    2: N_("hazardous category B"),
+    3: N_("hazardous category C"),
+    4: N_("hazardous category D"),
 }
 # ITU-R M.1371-5 Table 53, single codes 30..59.
 _TYPE_CODES = {
-    30: "Fishing",
-    31: "Towing",
-    32: "Towing, length > 200 m or breadth > 25 m",
-    33: "Dredging or underwater operations",
-    34: "Diving operations",
-    35: "Military operations",
-    36: "Sailing",
-    37: "Pleasure craft",
-    50: "Pilot vessel",
-    51: "Search and rescue vessel",
-    52: "Tug",
-    53: "Port tender",
-    54: "Anti-pollution equipment",
-    55: "Law enforcement",
-    56: "Spare (local vessel)",
-    57: "Spare (local vessel)",
-    58: "Medical transport",
-    59: "Non-combatant ship (RR Resolution No. 18)",
+    30: N_("Fishing"),
+    31: N_("Towing"),
+    32: N_("Towing, length > 200 m or breadth > 25 m"),
+    33: N_("Dredging or underwater operations"),
+    34: N_("Diving operations"),
+    35: N_("Military operations"),
+    36: N_("Sailing"),
+    37: N_("Pleasure craft"),
+    50: N_("Pilot vessel"),
+    51: N_("Search and rescue vessel"),
+    52: N_("Tug"),
+    53: N_("Port tender"),
+    54: N_("Anti-pollution equipment"),
+    55: N_("Law enforcement"),
+    56: N_("Spare (local vessel)"),
+    57: N_("Spare (local vessel)"),
+    58: N_("Medical transport"),
+    59: N_("Non-combatant ship (RR Resolution No. 18)"),
 }
 
 
@@ -98,19 +99,25 @@ def clean_text(value: str | None) -> str | None:
     return cleaned or None
 
 
-def ship_type_name(code: int | None) -> str:
-    """Readable category of an ITU ship-and-cargo type code (ITU-R M.1371-5 Table 53)."""
+def ship_type_name(code: int | None, gettext: Gettext = identity) -> str:
+    """Readable category of an ITU ship-and-cargo type code (ITU-R M.1371-5 Table 53),
+    translated with ``gettext`` (English by default)."""
     if code is None or code == 0:
-        return "not available"
+        return gettext("not available")
     if code >= 1000:
-        return "US Coast Guard vessel type (not an ITU code)"
+        return gettext("US Coast Guard vessel type (not an ITU code)")
     if code in _TYPE_CODES:
-        return _TYPE_CODES[code]
+        return gettext(_TYPE_CODES[code])
     decade, digit = divmod(code, 10)
     if decade in _TYPE_DECADES:
-        name = _TYPE_DECADES[decade]
-        return f"{name}, {_HAZARD[digit]}" if digit in _HAZARD else name
-    return "reserved code"
+        name = gettext(_TYPE_DECADES[decade])
+        if digit in _HAZARD:
+            return gettext("%(type)s, %(hazard)s") % {
+                "type": name,
+                "hazard": gettext(_HAZARD[digit]),
+            }
+        return name
+    return gettext("reserved code")
 
 
 def latest_particulars(vessels: pl.DataFrame) -> dict[int, Particulars]:

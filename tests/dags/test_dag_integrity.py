@@ -63,6 +63,12 @@ def test_every_dag_states_schedule_owner_retries_and_docs(dagbag):
         assert str(dag.start_date.tzinfo) == "UTC", dag_id
         assert dag.catchup is False, dag_id
         assert dag.tags and dag.doc_md, dag_id
-        assert [t.task_id for t in dag.topological_sort()] == ["ingest", "detect", "load", "report"]
+        assert [t.task_id for t in dag.topological_sort()] == [
+            "ingest",
+            "detect",
+            "load",
+            "report",
+            "casestudies",
+        ]
         for t in dag.tasks:
             assert t.owner == "mda" and t.retries >= 1, (dag_id, t.task_id)

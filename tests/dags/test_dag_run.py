@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +54,22 @@ def test_dag_run_produces_the_truth_events_and_the_report(airflow_db, home, capl
     html = report.read_text()
     assert all(i in html for i in events["event_id"])
     assert "no PostGIS connection configured" in caplog.text  # load step skipped cleanly
+    day_dir = report.parent
+    assert (day_dir / "report.pdf").is_file() and (day_dir / "brief.pdf").is_file()
+    _assert_casestudy_packs(day_dir, events)
+
+
+def _assert_casestudy_packs(day_dir: Path, events: pl.DataFrame) -> None:
+    """One pack per top-ranked event (the region's default, 3), named by rank and event id."""
+    ranked = events.sort(["score", "start_time", "event_id"], descending=[True, False, False])
+    expected = [f"{rank:02d}-{e}" for rank, e in enumerate(ranked["event_id"][:3], start=1)]
+    packs = sorted(p.name for p in (day_dir / "casestudies").iterdir())
+    assert packs == expected
+    for name in packs:
+        pack = day_dir / "casestudies" / name
+        for part in ("casestudy.html", "casestudy.pdf", "trainer_key.html", "trainer_key.pdf"):
+            assert (pack / part).stat().st_size > 1000, (name, part)
+        assert json.loads((pack / "pack.json").read_text())["event_id"] == name[3:]
 
 
 @pytest.mark.db

@@ -101,3 +101,119 @@ def hostile_layers() -> ReferenceLayers:
         ),
         land=shapely.box(12.0, 55.0, 12.88, 56.0),
     )
+
+
+# --- case studies ---------------------------------------------------------------------------
+
+CASE_MMSI, OTHER_MMSI = 219000001, 257000002
+CASE_NAME, CASE_IMO, CASE_CALL_SIGN = "NORDIC STAR", 9074729, "OXAB2"
+OTHER_NAME = "BALTIC TRADER"
+CABLE, CLOSURE = "Test Cable", "Test Closure"
+
+
+def case_layers() -> ReferenceLayers:
+    """A cable the case's track crosses at about 03:00, a closure it enters, some land."""
+    return ReferenceLayers(
+        cables=(Cable(CABLE, shapely.LineString([(12.5, 55.485), (13.5, 55.515)])),),
+        zones=(Zone(CLOSURE, "fishing_closure", shapely.box(12.9, 55.48, 13.1, 55.6)),),
+        land=shapely.box(12.0, 55.0, 12.7, 56.0),
+        sources={"cables": "/data/cables.geojson"},
+    )
+
+
+def case_track(mmsi: int = CASE_MMSI, lon0: float = 12.85) -> pl.DataFrame:
+    """A vessel heading north-east every 10 min from 00:00 to 10:00, at 12 kn except 1 kn
+    from 02:00 to 06:00 (heading then 90° off its course), silent from 07:00 to 08:30."""
+    rows = []
+    lat, lon = 55.45, lon0
+    for i in range(61):
+        ts = at(i / 6)
+        slow = 2 <= i / 6 < 6
+        step = 0.0008 if slow else 0.004
+        lat, lon = lat + step, lon + step
+        if 7 < i / 6 < 8.5:
+            continue
+        rows.append(
+            {
+                s.MMSI: mmsi,
+                s.TS: ts,
+                s.LAT: lat,
+                s.LON: lon,
+                s.SOG_KN: 1.0 if slow else 12.0,
+                s.COG_DEG: 45.0,
+                s.HEADING_DEG: 315.0 if slow else 45.0,
+                s.NAV_STATUS: 0,
+            }
+        )
+    return s.conform(pl.DataFrame(rows), s.POSITIONS_SCHEMA)
+
+
+def case_vessels() -> pl.DataFrame:
+    """Static reports of the case's vessel (two: the destination changes) and the other one."""
+    return vessels_frame(
+        {
+            s.MMSI: CASE_MMSI,
+            s.TS: at(0.5),
+            s.VESSEL_NAME: CASE_NAME,
+            s.IMO: CASE_IMO,
+            s.CALL_SIGN: CASE_CALL_SIGN,
+            s.SHIP_TYPE: 70,
+            s.LENGTH_M: 120.0,
+            s.WIDTH_M: 18.0,
+            s.DESTINATION: "GDANSK",
+            s.AIS_CLASS: "A",
+        },
+        {s.MMSI: CASE_MMSI, s.TS: at(6.5), s.VESSEL_NAME: CASE_NAME, s.DESTINATION: "KLAIPEDA"},
+        {s.MMSI: OTHER_MMSI, s.TS: at(1), s.VESSEL_NAME: OTHER_NAME, s.IMO: 9300001},
+    )
+
+
+def case_event(event_type: str = "loitering", **over: Any) -> dict:
+    """The case's event (02:00-06:00) as an EVENTS_SCHEMA row, evidence of ``event_type``."""
+    evidence = {
+        "loitering": {
+            "mean_speed_kn": 1.0,
+            "max_speed_kn": 1.0,
+            "n_positions": 24,
+            "share_reported_anchored": 0.0,
+            "threshold_speed_kn": 2.0,
+            "threshold_duration_h": 2.0,
+        },
+        "ais_gap": {
+            "gap_h": 4.0,
+            "distance_km": 3.1,
+            "implied_speed_kn": 0.4,
+            "crosses_cable": True,
+            "reception_coverage": 0.75,
+            "likely_intentional": False,
+            "threshold_gap_h": 6.0,
+        },
+        "encounter": {
+            "median_distance_m": 180.0,
+            "median_speed_kn": 1.0,
+            "other_median_speed_kn": 1.0,
+            "close_bins": 24,
+        },
+    }[event_type]
+    explanation = (
+        f"{CASE_NAME} (MMSI {CASE_MMSI}) loitered for 4.0 h at 1.0 kn near the {CABLE} cable."
+    )
+    row = make_event(
+        over.pop(s.EVENT_ID, "ev0123456789abcdef"),
+        score=over.pop(s.SCORE, 0.8),
+        start_h=2.0,
+        **{
+            s.EVENT_TYPE: event_type,
+            s.MMSI: CASE_MMSI,
+            s.LAT: 55.5,
+            s.LON: 12.92,
+            s.CABLE_NAME: CABLE,
+            s.CABLE_DISTANCE_M: 300.0,
+            s.ZONE_NAME: CLOSURE,
+            s.EXPLANATION: explanation,
+            s.EVIDENCE: json.dumps(evidence),
+            s.GEOMETRY_WKT: "LINESTRING (12.898 55.498, 12.917 55.517)",
+            **over,
+        },
+    )
+    return events_frame(row).row(0, named=True)

@@ -138,7 +138,8 @@ def test_no_injected_elements_or_handlers(report):
     assert "i" not in names and "b" not in names and "bornholm" not in names
     handlers = [(t, a) for t, attrs in tags for a in attrs if a.startswith("on")]
     assert handlers == []
-    assert sum(1 for tag, _ in tags if tag == "svg") == 4  # overview + 3 event maps
+    # overview + 3 event maps + 1 speed/course chart (only MMSI 219000001 has positions)
+    assert sum(1 for tag, _ in tags if tag == "svg") == 5
 
 
 def test_opens_offline_no_external_resources(report):
@@ -221,6 +222,7 @@ def test_rerender_into_same_dir_replaces_files(tmp_path):
     files = _render(tmp_path, events=events_frame(make_event("only")))
     assert len(json.loads(files.geojson.read_text())["features"]) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "brief.html",
         "events.csv",
         "events.geojson",
         "events.parquet",
@@ -250,7 +252,7 @@ def test_empty_day_renders(tmp_path):
 def test_png_maps_are_data_uris(tmp_path):
     html = _render(tmp_path, max_svg_chars=0).html.read_text()  # every map too big for SVG
     imgs = [a for tag, a in _tags(html) if tag == "img"]
-    assert len(imgs) == 4
+    assert len(imgs) == 5  # overview, 3 event maps, 1 chart
     assert all(a["src"].startswith("data:image/png;base64,") for a in imgs)
     assert all(a["alt"] for a in imgs)
 
