@@ -335,6 +335,14 @@ class NmeaReader:
         """True when a tag block or ``$PGHP`` time waits for the next AIS sentence."""
         return self._tag is not None or self._pghp is not None
 
+    def context(self) -> tuple[TagBlock | None, datetime | None]:
+        """The tag block and ``$PGHP`` time waiting for the next AIS sentence."""
+        return self._tag, self._pghp
+
+    def clear_context(self) -> None:
+        """Forget the context, as the next AIS sentence does when it takes it."""
+        self._tag, self._pghp = None, None
+
     def pending_keys(self) -> list[tuple[str, str, str, int]]:
         """Group keys (head, channel, sequence id, part count) of incomplete messages."""
         return list(self._pending)
@@ -513,8 +521,9 @@ def parse_nmea_slow(path: Path) -> r.Parsed:
 def parse_nmea(path: Path) -> r.Parsed:
     """Records and lines of one NMEA file (plain or gzip), for :func:`mda.ingest.read_input`.
 
-    Single-part position reports are decoded vectorised (``mda.ingest.fastdecode``), the
-    rest through pyais; the result equals :func:`parse_nmea_slow`'s.
+    The common sentences (single-part position reports, type 24, type 5 in one sentence or
+    two adjacent ones) are decoded vectorised (``mda.ingest.fastdecode``), the rest
+    through pyais; the result equals :func:`parse_nmea_slow`'s.
     """
     from mda.ingest.fastdecode import parse_nmea_fast  # fastdecode imports this module
 

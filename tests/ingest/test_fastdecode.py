@@ -17,8 +17,8 @@ import pytest
 from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest import fastdecode as fd
-from mda.ingest.fastdecode import parse_nmea_fast
-from mda.ingest.nmea import parse_nmea_slow
+from mda.ingest.fastscan import read_lines, scan
+from mda.ingest.formats import iter_text_lines
 from mda.sim import encode_nmea, make_track
 from tests.ingest.factory import (
     EPOCH0,
@@ -33,16 +33,13 @@ from tests.ingest.factory import (
     with_payload,
     write_lines,
 )
+from tests.ingest.nmea_check import assert_same
 
 
-def assert_same(path: Path) -> r.Parsed:
-    """The fast result equals the pyais reader's; returns it."""
-    fast, slow = parse_nmea_fast(path), parse_nmea_slow(path)
-    assert fast.skipped == slow.skipped
-    assert fast.lines.equals(slow.lines)
-    for col in slow.records.columns:  # column by column for a readable failure
-        assert fast.records[col].equals(slow.records[col]), col
-    return fast
+def unit_lines(path: Path) -> int:
+    """Lines of ``path`` the vectorised path takes (before looking at the reader's state)."""
+    text_lines, buf, offsets = read_lines(path)
+    return int(fd.select_units(scan(text_lines, buf, offsets), buf)["n"].sum())
 
 
 def type18(**kw) -> str:
@@ -252,9 +249,7 @@ def test_static_fields_bit_for_bit(tmp_path, msg):
     lines = [tag(p, c=EPOCH0) for p in sentences(msg, seq_id=4)]
     path = write_lines(tmp_path / "static.nmea", [tag(type1(), c=EPOCH0), *lines])
     parsed = assert_same(path)
-    text_lines, buf, offsets = fd.read_lines(path)
-    fast = fd._select_fast(fd.candidates(text_lines, buf, offsets), buf)
-    assert fast.height == 1 + len(lines)  # every line took the vectorised path
+    assert unit_lines(path) == 1 + len(lines)  # every line took the vectorised path
     assert parsed.records[s.REASON].null_count() == 2
 
 
@@ -268,8 +263,7 @@ def test_type24_unknown_part_number_goes_to_pyais(tmp_path):
     bumped += 8 if bumped > 39 else 0
     line = with_payload(t24, payload[:6] + chr(bumped + 48) + payload[7:])
     path = write_lines(tmp_path / "p2.nmea", [tag(line, c=EPOCH0)])
-    text_lines, buf, offsets = fd.read_lines(path)
-    assert fd._select_fast(fd.candidates(text_lines, buf, offsets), buf).height == 0
+    assert unit_lines(path) == 0
     assert_same(path)
 
 
@@ -301,3 +295,192 @@ def test_generated_feed_with_statics(tmp_path):
     path = write_lines(tmp_path / "sim.nmea", lines)
     parsed = assert_same(path)
     assert parsed.records[s.MSG_TYPE].is_in([5, 24]).sum() > 10
+
+
+# --- dialects on the vectorised path, and what it leaves to the reader ---------------------
+
+
+def test_dialect_variants(tmp_path):
+    """Times, stations, talkers, spacing and checksum spellings, each next to plain lines."""
+    good = type1()
+    lower = good[: good.index("*") + 1] + good[-2:].lower()
+    lines = [
+        tag(good, c=EPOCH0 * 1000 + 999),  # milliseconds since the epoch
+        tag(good, c=f"{EPOCH0}.25"),  # a fraction: not the common form
+        tag(good, c=EPOCH0, s="rx1"),
+        tag(good, s="rx2", c=EPOCH0 + 1),  # station first
+        tag(good, c=9_999_999_999),  # after 2100: no time
+        tag(good, c=123_456_789),  # 9 digits, before 2000: no time
+        f"{EPOCH0} {tag(good, c=EPOCH0 + 7)}",  # leading epoch and tag block: the tag wins
+        f"{EPOCH0}.125  {good}",
+        f"{good}  ",  # trailing spaces
+        f"{good},{EPOCH0 + 9}  ",
+        f"{good},x*12,{EPOCH0 + 3}",  # a '*' after the checksum
+        f"{good},{EPOCH0 * 1000 + 5}",
+        lower,
+        tag(lower, c=EPOCH0),
+        good.replace("!AIVDM", "!AIVDO").replace(good[-2:], "00"),
+        with_payload(good.replace("!AIVDM", "!ABVDM"), good.split(",")[5]),
+        with_payload(good.replace("!AIVDM", "!--VDO"), good.split(",")[5]),
+        good.replace(",A,", ",,").replace(good[-2:], "00"),
+        with_payload(good.replace(",A,", ",,"), good.split(",")[5]),  # no channel
+        with_payload(good.replace(",,A,", ",12345,AB,"), good.split(",")[5]),  # long fields
+        with_payload(good.replace(",,A,", ",7,B,"), good.split(",")[5]),
+        good,
+    ]
+    path = write_lines(tmp_path / "a.nmea", lines)
+    parsed = assert_same(path)
+    assert parsed.records[s.REASON].null_count() > 15
+    assert unit_lines(path) >= 15  # the unusual forms too
+
+
+def test_rejects_on_the_vectorised_path(tmp_path):
+    """Unsupported types and bad bit counts, single and 2-part, as the reader judges them."""
+    good = type1()
+    payload = good.split(",")[5]
+    t4 = sentences({"type": 4, "mmsi": 2_570_000})[0]
+    t8 = sentences({"type": 8, "mmsi": SHIP, "data": b"\x01" * 60}, seq_id=2)
+    p5 = sentences(static5(), seq_id=5)
+    short5 = [p5[0], with_payload(p5[1], p5[1].split(",")[5][:-1], fill=2)]  # 418 bits
+    lines = [
+        t4,
+        *t8,  # 2-part binary broadcast: unsupported, both lines rejected together
+        with_payload(good, payload[:20]),  # type 1 of 120 bits
+        with_payload(good, "K" + payload[1:]),  # type 27 at 168 bits: allowed, to pyais
+        with_payload(good, "K" + payload[1:16]),  # type 27 at 96 bits
+        with_payload(good, "K" + payload[1:12]),  # type 27 at 72 bits: bad bit count
+        *short5,
+        with_payload(good, "5" + payload[1:]),  # type 5 in 168 bits
+        good,
+    ]
+    parsed = assert_same(write_lines(tmp_path / "a.nmea", lines))
+    reasons = parsed.records[s.REASON].drop_nulls().to_list()
+    assert {"unsupported_type", "bad_bit_count"} <= set(reasons)
+    assert unit_lines(tmp_path / "a.nmea") >= 6
+
+
+def test_one_sentence_type5(tmp_path):
+    """A 424-bit type 5 in one sentence (some receivers send it so)."""
+    whole = sentences(static5(), seq_id=1)
+    payload = "".join(p.split(",")[5] for p in whole)
+    line = with_payload(whole[0].replace(",2,1,1,", ",1,1,,"), payload, fill=2)
+    path = write_lines(tmp_path / "a.nmea", [tag(line, c=EPOCH0), tag(type1(), c=EPOCH0)])
+    parsed = assert_same(path)
+    assert unit_lines(path) == 2
+    assert parsed.records[s.VESSEL_NAME].to_list()[0] == "NORDIC STAR"
+
+
+def test_interleaved_and_recycled_sequence_ids(tmp_path):
+    """Parts of several messages share sequence ids and interleave with other sentences:
+    the reader's grouping (first part replaces a pending one with the same key) holds."""
+    a = sentences(static5(mmsi=SHIP), seq_id=0)
+    b = sentences(static5(mmsi=SHIP + 1), seq_id=0)
+    c = sentences(static5(mmsi=SHIP + 2), seq_id=1)
+    fast = [tag(type1(mmsi=SHIP + 10 + k), c=EPOCH0 + k) for k in range(5)]
+    lines = [
+        a[0], b[0], c[0], a[1], b[1], c[1],  # three first parts, then three second parts
+        *fast, a[0], a[1], b[0], fast[0], b[1],  # an adjacent pair, then a split one
+        c[1], c[0], c[1],  # a lone second part, then a pair
+        a[0], *fast * 25, a[1],  # parts more than 100 lines apart
+        b[0], b[0], b[1], a[1], a[0],  # a repeated first part; a part never completed
+    ]  # fmt: skip
+    parsed = assert_same(write_lines(tmp_path / "a.nmea", lines))
+    assert "missing_fragment" in parsed.records[s.REASON].to_list()
+
+
+def test_bytes_the_line_splitter_must_keep(tmp_path):
+    """Unit separators, a byte order mark, invalid UTF-8 and lone carriage returns."""
+    good = tag(type1(), c=EPOCH0).encode()
+    for name, data in [
+        ("us", good + b"\n\x1f" + good + b"\n" + good),
+        ("bom", b"\xef\xbb\xbf" + good + b"\n" + good + b"\n"),
+        ("utf8", "ÆØÅ ".encode() + good + b"\n" + good + b"\n\xff\n"),
+        ("cr", good + b"\r" + good + b"\r\n\r\n" + good),
+        ("blank", b"\n\n" + good + b"\n\n"),
+        ("newline", b"\n"),
+    ]:
+        path = tmp_path / f"{name}.nmea"
+        path.write_bytes(data)
+        assert_same(path)
+        assert read_lines(path)[0].to_list() == list(iter_text_lines(path)), name
+
+
+def test_generated_feed_takes_the_vectorised_path(tmp_path):
+    """The benchmark's kind of feed: nearly every line is decoded in bulk (a regression
+    here is a silent slowdown, not a wrong result)."""
+    from mda.sim import simulate_day
+
+    day = simulate_day(date(2024, 3, 5), seed=7, n_normal=3)
+    lines = encode_nmea(day.positions.head(4000), day.vessels, engine="fast",
+                        timestamp_style="tagblock")  # fmt: skip
+    path = write_lines(tmp_path / "sim.nmea", lines)
+    assert unit_lines(path) >= 0.95 * len(lines)
+
+
+def test_finalize_sees_the_same_records(tmp_path):
+    """The same transmission heard by two stations and talkers, across both paths:
+    finalize gives the same tables from the fast and the reader's records."""
+    from mda.ingest._records import finalize
+    from mda.ingest.fastdecode import parse_nmea_fast
+    from mda.ingest.nmea import parse_nmea_slow
+
+    good, other = type1(), type1(mmsi=SHIP + 1, lat=60.1)
+    p5 = sentences(static5(), seq_id=1)
+    lines = [
+        tag(good, c=EPOCH0, s="rx1"),
+        tag(good, c=EPOCH0 + 2, s="rx2"),  # heard twice: duplicate, sources of both
+        tag(good.replace("!AIVDM", "!BSVDM").replace(good[-2:], f"{_cs(good, 'BS')}"),
+            c=EPOCH0 + 3),
+        pghp(T0 + timedelta(seconds=1)),
+        other,  # through pyais (context)
+        tag(other, c=EPOCH0 + 1, s="rx3"),
+        *[tag(p, c=EPOCH0, s="rx1") for p in p5],
+        *[tag(p, c=EPOCH0 + 1, s="rx2") for p in p5],
+        tag(type1(mmsi=SHIP + 2), c=EPOCH0 + 400),
+    ]
+    path = write_lines(tmp_path / "dup.nmea", lines)
+    fast, slow = finalize([parse_nmea_fast(path)]), finalize([parse_nmea_slow(path)])
+    assert fast.positions.equals(slow.positions)
+    assert fast.vessels.equals(slow.vessels)
+    assert fast.quarantine.equals(slow.quarantine)
+    assert fast.rejects == slow.rejects and fast.rejects.get("duplicate", 0) >= 3
+    assert fast.positions[s.SOURCES].list.len().max() >= 2
+
+
+def _cs(sentence: str, talker: str) -> str:
+    from tests.ingest.factory import checksum
+
+    body = sentence[1 : sentence.index("*")]
+    return checksum(talker + body[2:])
+
+
+def test_contexts_before_every_kind_of_unit(tmp_path):
+    """Lone tag blocks and $PGHP lines (valid, broken, stacked) before units with and
+    without their own time: the unit takes the time the reader would give it."""
+    good = type1()
+    p5 = sentences(static5(), seq_id=2)
+    orphan = sentences(static5(mmsi=SHIP + 4), seq_id=2)[0]
+    contexts = [
+        [tag("", c=EPOCH0 + 10)],
+        [tag("", s="rx9")],  # a tag block without time
+        ["\\c:1709640000*00\\"],  # wrong checksum: the next sentence is a checksum reject
+        [pghp(T0 + timedelta(seconds=20))],
+        [tag("", c=EPOCH0 + 30), pghp(T0 + timedelta(seconds=40))],
+        [pghp(T0), "$GPRMC,1*00"],  # the context waits over a non-AIS line
+    ]
+    units = [
+        [good],
+        [tag(good, c=EPOCH0 + 50)],
+        [tag(good, s="rx1")],  # own tag block without time
+        [f"{good},{EPOCH0 + 60}"],
+        [f"{EPOCH0 + 70} {good}"],
+        p5,
+        [tag(p, c=EPOCH0 + 80) for p in p5],
+        [with_payload(good, "4" + good.split(",")[5][1:])],  # unsupported type
+    ]
+    lines = []
+    for ctx in contexts:
+        for unit in units:
+            lines += [*ctx, *unit, type1(mmsi=SHIP + 7)]
+    lines += [orphan, pghp(T0), *p5]  # a context before a pair whose key is pending
+    assert_same(write_lines(tmp_path / "ctx.nmea", lines))

@@ -36,6 +36,7 @@ from mda.ingest import REASONS, read_input, read_inputs
 from mda.ingest.formats import DMA_COLUMNS, NOAA_COLUMNS
 from mda.lake import partition_dir, scan_partition, write_partition
 from tests.ingest.factory import EPOCH0, SHIP, T0, pghp, position, sentences, tag
+from tests.ingest.nmea_check import assert_same
 
 FUZZ = settings(
     max_examples=60,
@@ -111,6 +112,20 @@ NMEA_LINE = st.one_of(
 )
 
 
+FAST_PATH_EXTRA = [
+    f"{TYPE1}  ",  # trailing spaces
+    f"{tag(TYPE1, c=EPOCH0)},{EPOCH0 + 5}",  # tag block and trailing epoch
+    tag(TYPE5[0], c=EPOCH0, s="rx2"),  # a first part alone, recycling sequence id 3
+    tag(TYPE5[1], c=EPOCH0, s="rx2"),
+    *sentences({"type": 8, "mmsi": SHIP, "data": b"\x01" * 60}, seq_id=3),  # unsupported
+    sentences({"type": 27, "mmsi": SHIP, "lon": 5.0, "lat": 60.0})[0],
+]
+"""Lines the vectorised path reads in bulk, beyond :data:`VALID_NMEA`."""
+FAST_OR_NOT = st.one_of(
+    NMEA_LINE, st.sampled_from([x.encode() for x in VALID_NMEA + FAST_PATH_EXTRA])
+)
+
+
 def physical_lines(data: bytes) -> int:
     """Lines as a text-mode reader sees them (universal newlines; \\r alone ends a line)."""
     return sum(1 for _ in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8",
@@ -147,6 +162,18 @@ def test_mutated_nmea_never_crashes_and_counts_add_up(workdir, lines, newline):
     res = read_input(path)
     assert_accounting(res)
     assert res.lines_read + sum(res.skipped.values()) == physical_lines(data)
+
+
+@FUZZ
+@given(
+    lines=st.lists(FAST_OR_NOT, max_size=40),
+    newline=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+)
+def test_fast_path_equals_the_pyais_reader(workdir, lines, newline):
+    # what the vectorised path takes and what it leaves, in any order and with any damage
+    path = workdir / "fastslow.nmea"  # a valid first line: not a zip or gzip by its magic
+    path.write_bytes(newline.join([tag(TYPE1, c=EPOCH0).encode(), *lines]) + newline)
+    assert_same(path)
 
 
 @FUZZ
