@@ -30,22 +30,31 @@ def train(
     ] = None,
     simulated: Annotated[
         bool,
-        typer.Option("--simulated", help="Train on the simulator (rebuilds the bundled model)."),
+        typer.Option(
+            "--simulated",
+            help="Train on the simulator (alone: rebuilds the bundled model; with --labels: "
+            "adds the simulated tracks to your labels).",
+        ),
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Simulator and classifier seed.")] = 7,
     tracks: Annotated[int, typer.Option("--tracks", help="Simulated tracks.")] = 360,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Train the classifier on your labelled positions or on the simulator, write it to OUT."""
+    """Train the classifier on your labelled positions, the simulator, or both; write it to OUT."""
     from mda.detect import fishing_model as fm
 
     setup_logging(verbose)
-    if (labels is None) == (not simulated):
-        fail("give exactly one of --labels FILE or --simulated")
+    if labels is None and not simulated:
+        fail("give --labels FILE, --simulated, or both")
     with user_errors(), console.status("training the fishing classifier"):
         if labels is not None:
-            model = fm.train_from_labels(fm.read_labels(labels), source=str(labels), seed=0)
+            model = fm.train_from_labels(
+                fm.read_labels(labels),
+                source=str(labels),
+                simulated=tracks if simulated else 0,
+                sim_seed=seed,
+            )
         else:
             model = fm.train_simulated(n_tracks=tracks, seed=seed)
         fm.save_model(model, out)

@@ -2,10 +2,9 @@
 
 Two halves, both pure polars:
 
-* ``movement_features``: per-position features from movement only (speed and course, and
-  their rolling statistics over 10, 30 and 60 minutes before each position and 30 and 60
-  minutes after it, per track). The classifier in :mod:`mda.detect.fishing_model` turns
-  them into P(fishing) per position, behind one collect.
+* ``movement_features``: per-position movement features that do not depend on how often a
+  vessel reports (see its docstring). The classifier in :mod:`mda.detect.fishing_model`
+  turns them into P(fishing) per position, behind one collect.
 * ``detect_fishing_in_zone``: runs of fishing positions inside a zone whose kind forbids
   fishing, while the zone is valid, become ``fishing_in_zone`` events.
 
@@ -24,15 +23,16 @@ import shapely
 from shapely import STRtree
 
 from mda.detect.exprs import (
+    M_PER_NM,
     SEG_ID,
     TRACK,
     candidate_columns,
     dt_prev_h,
     event_duration_h,
+    haversine_m,
     linestring_wkt,
     prev,
     sort_tracks,
-    speed_kn,
 )
 from mda.detect.params import FishingParams
 from mda.reference import Zone
@@ -44,99 +44,214 @@ from mda.schema import (
     LAT,
     LON,
     MMSI,
+    SOG_KN,
     START_TIME,
     TS,
 )
 
 P_FISHING = "p_fishing"  # column the model adds: probability of fishing, 0-1
 ZONE_IDX = "_zone"  # index (in the zones tuple) of the forbidding zone a position is in
-BACK_MIN = (10, 30, 60)  # backward windows, minutes
-AHEAD_MIN = (30, 60)  # forward windows, minutes
+SPEED = "speed_kn"  # reported SOG, else implied speed (knots)
+WEIGHT = "weight_min"  # minutes a position stands for (not a feature: the training weight)
+WINDOWS_MIN = (30, 60, 120)  # windows before and after each position, minutes
 US_PER_MIN = 60_000_000
+MIN_BASE_S = 60  # implied speed and course are measured over at least this many seconds
+WEIGHT_CAP_MIN = 10.0  # a position stands for the time since the previous one, at most this
 MAX_SPEED_KN = 30.0  # implied speeds above this are glitches: capped
-FAST_KN = 3.0  # "under way" for the course concentration of fast positions only
-
-
-def _window_names(prefix: str, minutes: int) -> tuple[str, ...]:
-    return tuple(
-        f"{prefix}{minutes}m_{stat}"
-        for stat in (
-            "speed_mean",
-            "speed_std",
-            "speed_min",
-            "speed_max",
-            "course_r",
-            "fast_course_r",
-        )
-    )
-
-
-FEATURES: tuple[str, ...] = (
-    "speed_kn",
-    *(n for m in BACK_MIN for n in _window_names("b", m)),
-    *(n for m in AHEAD_MIN for n in _window_names("a", m)),
+STOP_KN = 0.5  # below this a vessel is "stopped" (for the time since / until a stop)
+SLOW_KN, FAST_KN = 1.0, 8.0  # speed bands: slow < 1 kn <= towing/hauling < 5 <= mid < 8 <= fast
+MID_KN = 5.0
+MIN_DIRECTION_KN = 0.5  # a mean velocity below this has no meaningful direction (turn: null)
+CAP_MIN = 240.0  # time since / until a stop is capped at this many minutes
+# Per window: time-weighted sums of these quantities (weight w = minutes the position stands for).
+_SUMS = ("w", "ws", "ws2", "wx", "wy", "wslow", "wmid", "wfast")
+_STATS = (
+    "speed_mean",  # time-weighted mean speed, kn
+    "speed_std",  # time-weighted standard deviation of speed, kn
+    "net_speed",  # length of the mean velocity vector: net displacement / time, kn
+    "straightness",  # net_speed / speed_mean: 1 on a straight leg, ~0 circling or milling
+    "share_slow",  # share of the time below SLOW_KN
+    "share_mid",  # share of the time at MID_KN-FAST_KN
+    "share_fast",  # share of the time at FAST_KN or more
+    "coverage",  # minutes of reports / window minutes (low when the window holds a gap)
 )
 
 
-def _bearing_deg() -> pl.Expr:
-    """Initial bearing from the previous position to this one, degrees 0-360."""
-    p1, p2 = prev(LAT).radians(), pl.col(LAT).radians()
-    dl = (pl.col(LON) - prev(LON)).radians()
+def _names(window: str) -> tuple[str, ...]:
+    return tuple(f"{window}_{stat}" for stat in _STATS)
+
+
+# Windows: b (before, t-W..t), a (after, t..t+W) and c (centred, t-W..t+W), W in WINDOWS_MIN.
+WINDOWS: tuple[str, ...] = tuple(f"{d}{m}m" for d in ("b", "a", "c") for m in WINDOWS_MIN)
+FEATURES: tuple[str, ...] = (
+    SPEED,
+    *(n for w in WINDOWS for n in _names(w)),
+    *(f"turn{m}m_deg" for m in WINDOWS_MIN),
+    "since_stop_min",
+    "until_stop_min",
+    "since_run_min",
+    "until_run_min",
+)
+
+
+def _bearing_deg(lat1: pl.Expr, lon1: pl.Expr, lat2: pl.Expr, lon2: pl.Expr) -> pl.Expr:
+    """Initial bearing from point 1 to point 2, degrees 0-360."""
+    p1, p2 = lat1.radians(), lat2.radians()
+    dl = (lon2 - lon1).radians()
     y = dl.sin() * p2.cos()
     x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * dl.cos()
     return (pl.arctan2(y, x).degrees() + 360) % 360
 
 
+def _with_base_point(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``_blat, _blon, _bt``: the track's last position at least MIN_BASE_S seconds
+    earlier (else the previous one). Implied speed and course over that base do not grow
+    with GNSS jitter when a vessel reports every few seconds."""
+    base = lf.select(
+        *TRACK, pl.col("_t").alias("_bt"), pl.col(LAT).alias("_blat"), pl.col(LON).alias("_blon")
+    )
+    joined = lf.with_columns((pl.col("_t") - MIN_BASE_S * 1_000_000).alias("_key")).join_asof(
+        base, left_on="_key", right_on="_bt", by=TRACK, strategy="backward",
+        check_sortedness=False,
+    )  # fmt: skip
+    return joined.with_columns(
+        pl.coalesce("_bt", prev("_t")).alias("_bt"),
+        pl.coalesce("_blat", prev(LAT)).alias("_blat"),
+        pl.coalesce("_blon", prev(LON)).alias("_blon"),
+    ).drop("_key")
+
+
 def _base(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Speed (reported, else implied; knots), course unit vector, and epoch microseconds."""
-    course = pl.coalesce(pl.col(COG_DEG).cast(pl.Float64), _bearing_deg()).radians()
-    return sort_tracks(lf).with_columns(
-        speed_kn().clip(0.0, MAX_SPEED_KN).fill_null(0.0).alias("speed_kn"),
-        course.sin().alias("_sin"),
-        course.cos().alias("_cos"),
-        pl.col(TS).dt.epoch("us").alias("_t"),
+    """Speed (SOG, else implied; kn), velocity components (kn), weight (minutes) per position.
+
+    The weight is the time since the previous report (the first: until the next), capped at
+    WEIGHT_CAP_MIN, so every statistic below is an average over time, not over reports.
+    """
+    lf = sort_tracks(lf).with_columns(pl.col(TS).dt.epoch("us").alias("_t"))
+    lf = _with_base_point(lf)
+    base_h = (pl.col("_t") - pl.col("_bt")) / 3.6e9
+    implied = haversine_m(pl.col("_blat"), pl.col("_blon"), pl.col(LAT), pl.col(LON)) / M_PER_NM
+    bearing = _bearing_deg(pl.col("_blat"), pl.col("_blon"), pl.col(LAT), pl.col(LON))
+    speed = pl.coalesce(pl.col(SOG_KN).cast(pl.Float64), implied / base_h).clip(0.0, MAX_SPEED_KN)
+    course = pl.coalesce(pl.col(COG_DEG).cast(pl.Float64), bearing).radians()
+    dt_min = (pl.col("_t") - prev("_t")) / US_PER_MIN
+    next_min = (pl.col("_t").shift(-1).over(TRACK) - pl.col("_t")) / US_PER_MIN
+    weight = pl.coalesce(dt_min, next_min, pl.lit(1.0)).clip(0.0, WEIGHT_CAP_MIN)
+    lf = lf.with_columns(
+        speed.backward_fill().over(TRACK).fill_null(0.0).alias(SPEED),
+        course.backward_fill().over(TRACK).alias("_course"),
+        weight.alias(WEIGHT),
     )
+    s, w = pl.col(SPEED), pl.col(WEIGHT)
+    return lf.with_columns(
+        w.alias("_q_w"),
+        (w * s).alias("_q_ws"),
+        (w * s * s).alias("_q_ws2"),
+        (w * s * pl.col("_course").sin()).fill_null(0.0).alias("_q_wx"),
+        (w * s * pl.col("_course").cos()).fill_null(0.0).alias("_q_wy"),
+        (w * (s < SLOW_KN)).alias("_q_wslow"),
+        (w * ((s >= MID_KN) & (s < FAST_KN))).alias("_q_wmid"),
+        (w * (s >= FAST_KN)).alias("_q_wfast"),
+    ).drop("_bt", "_blat", "_blon", "_course")
 
 
-def _window(by: str, minutes: int, prefix: str) -> list[pl.Expr]:
-    """Rolling speed statistics and course concentration over ``minutes`` along ``by``."""
+def _window_sums(by: str, window: str, minutes: int) -> list[pl.Expr]:
+    """Rolling sums of the ``_q_*`` quantities over ``minutes`` along ``by`` (per track)."""
     size = f"{minutes * US_PER_MIN}i"
-    speed = pl.col("speed_kn")
-    r = (
-        pl.col("_sin").rolling_mean_by(by, size) ** 2
-        + pl.col("_cos").rolling_mean_by(by, size) ** 2
-    ).sqrt()
-    # Course concentration of the positions above FAST_KN only: ~0 for a purse seiner's
-    # circle, ~1 for steaming before a stop; null when the window has no fast position.
-    fast = (speed > FAST_KN).cast(pl.Float64)
-    share_fast = fast.rolling_mean_by(by, size)
-    r_fast = (
-        (pl.col("_sin") * fast).rolling_mean_by(by, size) ** 2
-        + (pl.col("_cos") * fast).rolling_mean_by(by, size) ** 2
-    ).sqrt() / share_fast
-    exprs = (
-        speed.rolling_mean_by(by, size),
-        speed.rolling_std_by(by, size),
-        speed.rolling_min_by(by, size),
-        speed.rolling_max_by(by, size),
-        r,
-        pl.when(share_fast > 0).then(r_fast),
-    )
     return [
-        e.over(TRACK).alias(n) for e, n in zip(exprs, _window_names(prefix, minutes), strict=True)
+        pl.col(f"_q_{q}").rolling_sum_by(by, size).over(TRACK).alias(f"_{window}_{q}")
+        for q in _SUMS
+    ]
+
+
+def _centred_sums(minutes: int) -> list[pl.Expr]:
+    """Sums over t-W..t+W: before + after, minus the position itself (counted twice)."""
+    return [
+        (pl.col(f"_b{minutes}m_{q}") + pl.col(f"_a{minutes}m_{q}") - pl.col(f"_q_{q}")).alias(
+            f"_c{minutes}m_{q}"
+        )
+        for q in _SUMS
+    ]
+
+
+def _stats(window: str, span_min: float) -> list[pl.Expr]:
+    """The _STATS of one window from its sums (``span_min``: the window's length, minutes)."""
+
+    def q(name: str) -> pl.Expr:
+        return pl.col(f"_{window}_{name}")
+
+    w = q("w")
+    mean = q("ws") / w
+    net = ((q("wx") / w) ** 2 + (q("wy") / w) ** 2).sqrt()
+    exprs = (
+        mean,
+        (q("ws2") / w - mean**2).clip(lower_bound=0.0).sqrt(),
+        net,
+        pl.when(mean > MIN_DIRECTION_KN).then((net / mean).clip(0.0, 1.0)),
+        q("wslow") / w,
+        q("wmid") / w,
+        q("wfast") / w,
+        (w / span_min).clip(0.0, 1.0),
+    )
+    return [e.alias(n) for e, n in zip(exprs, _names(window), strict=True)]
+
+
+def _turn(minutes: int) -> pl.Expr:
+    """Degrees (0-180) between the mean velocity W minutes before and W minutes after:
+    ~0 on a straight leg, ~180 at the end of a tow; null when either is near zero."""
+    bx, by_ = pl.col(f"_b{minutes}m_wx"), pl.col(f"_b{minutes}m_wy")
+    ax, ay = pl.col(f"_a{minutes}m_wx"), pl.col(f"_a{minutes}m_wy")
+    nb = (bx**2 + by_**2).sqrt() / pl.col(f"_b{minutes}m_w")
+    na = (ax**2 + ay**2).sqrt() / pl.col(f"_a{minutes}m_w")
+    cos = (bx * ax + by_ * ay) / ((bx**2 + by_**2).sqrt() * (ax**2 + ay**2).sqrt())
+    angle = cos.clip(-1.0, 1.0).arccos().degrees()
+    return (
+        pl.when((nb > MIN_DIRECTION_KN) & (na > MIN_DIRECTION_KN))
+        .then(angle)
+        .alias(f"turn{minutes}m_deg")
+    )
+
+
+def _since_until(when: pl.Expr, name: str) -> list[pl.Expr]:
+    """Minutes since the last and until the next position where ``when`` holds (capped at
+    CAP_MIN; CAP_MIN when there is none in the track)."""
+    at = pl.when(when).then(pl.col("_t"))
+    since = (pl.col("_t") - at.forward_fill().over(TRACK)) / US_PER_MIN
+    until = (at.backward_fill().over(TRACK) - pl.col("_t")) / US_PER_MIN
+    return [
+        since.clip(upper_bound=CAP_MIN).fill_null(CAP_MIN).alias(f"since_{name}_min"),
+        until.clip(upper_bound=CAP_MIN).fill_null(CAP_MIN).alias(f"until_{name}_min"),
+    ]
+
+
+def _stop_times() -> list[pl.Expr]:
+    """Minutes to the nearest stop (below STOP_KN) and to the nearest run at MID_KN or more,
+    before and after. The second pair tells hours of drifting (no run in sight) from creel
+    hauling (hops between strings every 15-45 min) or pursing (the set just before)."""
+    return [
+        *_since_until(pl.col(SPEED) < STOP_KN, "stop"),
+        *_since_until(pl.col(SPEED) >= MID_KN, "run"),
     ]
 
 
 def movement_features(positions: pl.LazyFrame) -> pl.LazyFrame:
-    """Positions sorted by (mmsi, seg_id, ts) with the FEATURES columns added.
+    """Positions sorted by (mmsi, seg_id, ts) with the FEATURES and WEIGHT columns added.
 
-    Windows before a position use the time axis; windows after it use the reversed axis
-    (rows sorted newest first), so both are plain ``rolling_*_by`` over each track. Course is
-    COG, or the bearing from the previous position when COG is missing; speed is SOG, or the
-    implied speed. Standard deviations of one-position windows are null (the model accepts it).
+    Made not to depend on the reporting interval (10 s AIS, 60 s GPS, 6 min thinned AIS):
+    every statistic is a time-weighted average over a window measured in minutes (30, 60,
+    120 before, after and centred on each position), each report weighing the minutes since
+    the previous one (at most WEIGHT_CAP_MIN, so a gap lowers ``coverage`` instead of
+    stretching one report). Speed is SOG, else the implied speed over at least MIN_BASE_S
+    seconds; course is COG, else the bearing over the same base. ``net_speed`` (kn) is the
+    mean velocity, i.e. net displacement / time; ``straightness`` is net / mean speed;
+    ``turn{W}m_deg`` compares the mean heading W minutes before and after; the ``since`` /
+    ``until_stop_min`` features are minutes to the nearest report below STOP_KN.
     """
-    back = [e for m in BACK_MIN for e in _window("_t", m, "b")]
-    ahead = [e for m in AHEAD_MIN for e in _window("_rt", m, "a")]
+    back = [e for m in WINDOWS_MIN for e in _window_sums("_t", f"b{m}m", m)]
+    ahead = [e for m in WINDOWS_MIN for e in _window_sums("_rt", f"a{m}m", m)]
+    centred = [e for m in WINDOWS_MIN for e in _centred_sums(m)]
+    stats = [e for w in WINDOWS for e in _stats(w, float(w[1:-1]) * (2 if w[0] == "c" else 1))]
+    temp = [f"_q_{q}" for q in _SUMS] + [f"_{w}_{q}" for w in WINDOWS for q in _SUMS]
     return (
         _base(positions)
         .with_columns(back)
@@ -144,7 +259,9 @@ def movement_features(positions: pl.LazyFrame) -> pl.LazyFrame:
         .sort([MMSI, SEG_ID, "_rt"])
         .with_columns(ahead)
         .sort([MMSI, SEG_ID, TS])
-        .drop("_sin", "_cos", "_t", "_rt")
+        .with_columns(centred)
+        .with_columns(*stats, *(_turn(m) for m in WINDOWS_MIN), *_stop_times())
+        .drop(*temp, "_t", "_rt")
     )
 
 
@@ -245,7 +362,8 @@ def detect_fishing_in_zone(
 
     scored: positions with P(fishing) (see mda.detect.fishing_model.predict_fishing) and the
     zone index from ``zone_of_positions``; zones: the same tuple the indexes refer to.
-    A run inside one zone lasting at least ``p.min_duration_h`` hours is one event.
+    A run inside one zone lasting at least ``p.min_duration_h`` hours, with a mean P(fishing)
+    of at least ``p.min_mean_probability``, is one event.
     """
     duration_h = event_duration_h()
     table = pl.LazyFrame(
@@ -266,11 +384,15 @@ def detect_fishing_in_zone(
         pl.lit(model_version).alias("model_version"),
         pl.lit(p.min_probability).alias("threshold_p_fishing"),
         pl.lit(p.min_duration_h).alias("threshold_duration_h"),
+        pl.lit(p.min_mean_probability).alias("threshold_mean_p_fishing"),
     ).struct.json_encode()
     return (
         _summarise(_runs(scored, p))
         .with_columns(duration_h.alias(DURATION_H))
-        .filter(pl.col(DURATION_H) >= p.min_duration_h)
+        .filter(
+            (pl.col(DURATION_H) >= p.min_duration_h)
+            & (pl.col("mean_p_fishing") >= p.min_mean_probability)
+        )
         .join(table, on=ZONE_IDX, how="left")
         .select(*candidate_columns("fishing_in_zone", evidence))
     )

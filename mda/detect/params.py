@@ -98,6 +98,9 @@ class FishingParams:
 
     min_probability: float = 0.5  # a position is "fishing" at or above this P(fishing)
     min_duration_h: float = 0.5  # time fishing inside one zone before it is an event
+    # ... and the run's mean P(fishing) must reach this: half an hour of coin flips
+    # (P just above min_probability) is not an event
+    min_mean_probability: float = 0.6
     max_point_gap_h: float = 0.5  # a silence longer than this ends a run
     max_dip_h: float = 0.5  # a shorter spell below min_probability inside a tow does not end it
     # Many MPAs allow fishing: add "mpa" per region where they are no-take.

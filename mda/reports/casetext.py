@@ -383,6 +383,7 @@ EVIDENCE_LABELS = {
     "threshold_duration_h": N_("Threshold: minimum duration (h)"),
     "threshold_gap_h": N_("Threshold: minimum silence (h)"),
     "threshold_overlap_h": N_("Threshold: minimum overlap (h)"),
+    "threshold_mean_p_fishing": N_("Threshold: mean fishing probability of the run"),
     "threshold_p_fishing": N_("Threshold: fishing probability"),
     "threshold_speed_kn": N_("Threshold: speed (kn)"),
     "transit_speed_kn": N_("Transit speed (kn)"),
@@ -397,6 +398,7 @@ SHARE_KEYS = {
     "share_of_fishing_run_in_zone",
     "share_reported_anchored",
     "share_reported_fishing",
+    "threshold_mean_p_fishing",
     "threshold_p_fishing",
     "unusual_percentile",
 }

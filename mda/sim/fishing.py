@@ -16,29 +16,42 @@ purse seine set     PS      a circle of 200-400 m radius at 8-11 kn, then pursin
                             and hauling at 0-1.5 kn for 1-2 h; searching between    (search:
                             sets at 6-10 kn with turns                               no)
 longline setting    LLS     5-8 kn straight for 1-3 h                               yes
-longline / pot      LLS,    0.3-2 kn stop-and-go along the line (stops of a few     yes
-hauling             FPO     minutes)
-pot shooting        FPO     4-6 kn straight, 10-30 min                              yes
-steaming            none    8-14 kn, course changes of 10-60 degrees every 1-3 h    no
+longline hauling    LLS     0.3-2 kn stop-and-go along the line (stops of a few     yes
+                            minutes)
+creel hauling       FPO     0.2-1.5 kn along a string for 15-45 min, stops of       yes
+                            0.5-3 min; 1-10 min hops at cruising speed between
+                            strings (not fishing)
+creel shooting      FPO     3.5-7 kn straight, 3-15 min per string                  yes
+steaming            none    the vessel's cruising speed (creel boats 5-9 kn,        no
+                            other fishing vessels 8-12, other vessels 6-14) with
+                            course changes of 10-60 degrees every 1-3 h
 transit slowdown    none    steaming, then 4-7 kn for 20-60 min, then steaming      no
 drifting/waiting    none    0-1.5 kn, course wandering, 1-6 h                        no
-port approach       none    slowing from 10 to 2 kn over 30-60 min with turns,      no
+port approach       none    slowing from cruise to 2 kn over 30-60 min with turns,  no
                             then stopped (0-0.3 kn)
 ==================  ======  =====================================================  =======
 
 Beam trawl speeds span the North Sea beam trawlers (4-7 kn) and the Adriatic "rapido"
-trawlers, which tow at 6-8 kn.
+trawlers, which tow at 6-8 kn. Creel numbers follow the observer-labelled Scottish trips
+(hauling 0.2-1.5 kn in runs of about half an hour, shooting around 5 kn, steaming 4.5-10 kn,
+median 6.7 kn): small creel boats steam no faster than a beam trawler tows, which is why
+the steaming speed depends on the vessel.
+
+Speeds are not constant within a leg: towing and steaming speeds drift (a first-order
+autoregressive wander of a few tenths of a knot over tens of minutes), as real SOG does.
 
 Reports come every 10 s to 6 min (one interval per track, with 10 % timing jitter and
-random dropouts) with GNSS noise; in some tracks SOG or COG is missing, so the model also
-learns from implied speed and course. Everything is seeded: the same seed gives the same
-tracks. This is synthetic data: it teaches movement patterns, not any real fleet.
+random dropouts) with GNSS noise; four tracks in ten also lose reception for 10-90 minutes
+one to four times (as terrestrial AIS does offshore). In some tracks SOG or COG is missing,
+so the model also learns from implied speed and course. Everything is seeded: the same seed
+gives the same tracks. This is synthetic data: it teaches movement patterns, not any real
+fleet.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -54,6 +67,11 @@ BEHAVIOUR = "behaviour"
 GEARS = ("OTB", "PTM", "TBB", "PS", "LLS", "FPO")
 INTERVALS_S = (10.0, 30.0, 60.0, 120.0, 180.0, 300.0, 360.0)
 KN_MS = 1852.0 / 3600.0
+# Cruising (steaming) speed ranges, knots, by kind of vessel.
+CRUISE_KN = {"FPO": (5.0, 9.0), "none": (6.0, 14.0)}
+CRUISE_OTHER_KN = (8.0, 12.0)  # trawlers, seiners, longliners
+GAP_SHARE = 0.4  # share of tracks with reception gaps
+GAP_MIN = (10.0, 90.0)  # length of one reception gap, minutes
 
 
 @dataclass
@@ -65,6 +83,7 @@ class _Steps:
     course_deg: list[float] = field(default_factory=list)
     fishing: list[bool] = field(default_factory=list)
     behaviour: list[str] = field(default_factory=list)
+    cruise_kn: float = 10.0  # this vessel's steaming speed
 
     @property
     def course(self) -> float:
@@ -80,6 +99,8 @@ class _Steps:
 
 Behaviour = Callable[[_Steps, np.random.Generator], None]
 STEP_S = 20.0  # resolution of the underlying motion (seconds)
+SPEED_WANDER_KN = 0.3  # stationary standard deviation of the speed wander within a leg
+SPEED_WANDER_MIN = 15.0  # its correlation time, minutes
 
 
 def _u(rng: np.random.Generator, lo: float, hi: float) -> float:
@@ -95,11 +116,35 @@ def _straight(
     fishing: bool,
     what: str,
 ) -> None:
-    """A leg at a speed drawn from ``speed`` whose course random-walks by the given rate."""
+    """A leg at a speed drawn from ``speed`` whose course random-walks by the given rate
+    (constant speed plus 0.1 kn noise; the scenario simulator's tows use this)."""
     v = _u(rng, *speed)
     course = s.course
     for _ in range(max(int(hours * 3600 / STEP_S), 1)):
         course += rng.normal(0.0, wander_deg_per_min * math.sqrt(STEP_S / 60.0))
+        s.add(STEP_S, v + rng.normal(0.0, 0.1), course, fishing, what)
+
+
+def _leg(
+    s: _Steps,
+    rng: np.random.Generator,
+    hours: float,
+    speed: tuple[float, float],
+    wander_deg_per_min: float,
+    fishing: bool,
+    what: str,
+) -> None:
+    """Like ``_straight`` but the speed wanders (AR(1), SPEED_WANDER_KN over
+    SPEED_WANDER_MIN) around a value drawn from ``speed``, kept inside ``speed`` +-0.5 kn."""
+    v0 = _u(rng, *speed)
+    keep = math.exp(-STEP_S / 60.0 / SPEED_WANDER_MIN)
+    kick = SPEED_WANDER_KN * math.sqrt(1.0 - keep * keep)
+    dv, course = 0.0, s.course
+    lo, hi = speed[0] - 0.5, speed[1] + 0.5
+    for _ in range(max(int(hours * 3600 / STEP_S), 1)):
+        course += rng.normal(0.0, wander_deg_per_min * math.sqrt(STEP_S / 60.0))
+        dv = keep * dv + rng.normal(0.0, kick)
+        v = float(np.clip(v0 + dv, lo, hi))
         s.add(STEP_S, v + rng.normal(0.0, 0.1), course, fishing, what)
 
 
@@ -123,7 +168,7 @@ def _towing(
 
     def run(s: _Steps, rng: np.random.Generator) -> None:
         for _ in range(int(rng.integers(2, 5))):
-            _straight(s, rng, _u(rng, *tow_h), speed, wander, True, what)
+            _leg(s, rng, _u(rng, *tow_h), speed, wander, True, what)
             sign = 1 if rng.random() < 0.5 else -1
             _turn(s, rng, sign * _u(rng, 150, 210), _u(rng, 5, 12), _u(rng, 2, 3.5), True)
 
@@ -132,7 +177,7 @@ def _towing(
 
 def _purse_seine(s: _Steps, rng: np.random.Generator) -> None:
     for _ in range(int(rng.integers(2, 5))):
-        _straight(s, rng, _u(rng, 0.5, 2.0), (6, 10), 4.0, False, "searching")
+        _leg(s, rng, _u(rng, 0.5, 2.0), (6, 10), 4.0, False, "searching")
         radius_m, v = _u(rng, 200, 400), _u(rng, 8, 11)
         minutes = 2 * math.pi * radius_m / (v * KN_MS) / 60
         _turn(s, rng, (1 if rng.random() < 0.5 else -1) * 360, minutes, v, True)
@@ -156,43 +201,63 @@ def _drift(
         s.add(STEP_S, v, course, fishing, what)
 
 
-def _hauling(s: _Steps, rng: np.random.Generator, hours: float, what: str) -> None:
-    """Stop-and-go along a line of hooks or pots: 0.3-2 kn with stops of a few minutes."""
+def _hauling(
+    s: _Steps,
+    rng: np.random.Generator,
+    hours: float,
+    what: str,
+    speed: tuple[float, float] = (0.3, 2.0),
+    stop_s: tuple[float, float] = (60.0, 300.0),
+) -> None:
+    """Stop-and-go along a line of hooks or pots: ``speed`` with stops of ``stop_s``."""
     course, t = s.course, 0.0
     while t < hours * 3600:
         go = _u(rng, 120, 900)
-        v = _u(rng, 0.3, 2.0)
+        v = _u(rng, *speed)
         for _ in range(max(int(go / STEP_S), 1)):
             course += rng.normal(0.0, 2.0)
             s.add(STEP_S, v + rng.normal(0.0, 0.15), course, True, what)
-        stop = _u(rng, 60, 300)
+        stop = _u(rng, *stop_s)
         s.add(stop, _u(rng, 0.0, 0.3), course + rng.normal(0, 30), True, what)
         t += go + stop
 
 
 def _longline(s: _Steps, rng: np.random.Generator) -> None:
-    _straight(s, rng, _u(rng, 1.0, 3.0), (5, 8), 0.5, True, "setting")
+    _leg(s, rng, _u(rng, 1.0, 3.0), (5, 8), 0.5, True, "setting")
     _drift(s, rng, _u(rng, 1.0, 3.0), (0.0, 1.0), False, "soaking")
     _hauling(s, rng, _u(rng, 2.0, 5.0), "hauling")
 
 
+def _hop(s: _Steps, rng: np.random.Generator, minutes: tuple[float, float]) -> None:
+    """A short run at cruising speed to the next string (not fishing)."""
+    s.course_deg[-1] = s.course + _u(rng, -120, 120)
+    cruise = (s.cruise_kn - 1.0, s.cruise_kn + 0.5)
+    _leg(s, rng, _u(rng, *minutes) / 60, cruise, 3.0, False, "steaming")
+
+
 def _pots(s: _Steps, rng: np.random.Generator) -> None:
-    for _ in range(int(rng.integers(2, 6))):
-        _straight(s, rng, _u(rng, 0.15, 0.5), (6, 9), 3.0, False, "steaming")
-        _hauling(s, rng, _u(rng, 0.5, 1.5), "hauling")
-        _straight(s, rng, _u(rng, 0.15, 0.5), (4, 6), 1.0, True, "shooting")
+    """Creels: haul several strings (short hops between), then shoot them again."""
+    strings = int(rng.integers(3, 9))
+    for _ in range(strings):
+        _hop(s, rng, (1.0, 10.0))
+        _hauling(s, rng, _u(rng, 0.25, 0.75), "hauling", (0.2, 1.5), (30.0, 180.0))
+    for _ in range(int(rng.integers(1, strings + 1))):
+        _hop(s, rng, (1.0, 10.0))
+        _leg(s, rng, _u(rng, 3, 15) / 60, (3.5, 7.0), 1.0, True, "shooting")
 
 
 def _steaming(s: _Steps, rng: np.random.Generator) -> None:
+    cruise = (s.cruise_kn - 1.0, s.cruise_kn + 1.0)
     for _ in range(int(rng.integers(1, 4))):
-        _straight(s, rng, _u(rng, 1.0, 3.0), (8, 14), 0.3, False, "steaming")
-        _turn(s, rng, _u(rng, -60, 60), 2, _u(rng, 8, 12), False)
+        _leg(s, rng, _u(rng, 1.0, 3.0), cruise, 0.3, False, "steaming")
+        _turn(s, rng, _u(rng, -60, 60), 2, s.cruise_kn + rng.normal(0.0, 0.5), False)
 
 
 def _slowdown(s: _Steps, rng: np.random.Generator) -> None:
-    _straight(s, rng, _u(rng, 0.5, 2.0), (8, 14), 0.3, False, "steaming")
-    _straight(s, rng, _u(rng, 0.33, 1.0), (4, 7), 0.5, False, "slowdown")
-    _straight(s, rng, _u(rng, 0.5, 2.0), (8, 14), 0.3, False, "steaming")
+    cruise = (s.cruise_kn - 1.0, s.cruise_kn + 1.0)
+    _leg(s, rng, _u(rng, 0.5, 2.0), cruise, 0.3, False, "steaming")
+    _leg(s, rng, _u(rng, 0.33, 1.0), (4, 7), 0.5, False, "slowdown")
+    _leg(s, rng, _u(rng, 0.5, 2.0), cruise, 0.3, False, "steaming")
 
 
 def _waiting(s: _Steps, rng: np.random.Generator) -> None:
@@ -204,7 +269,8 @@ def _port_approach(s: _Steps, rng: np.random.Generator) -> None:
     course = s.course
     for i in range(n):
         course += rng.normal(0.0, 3.0) + (30.0 / n if i > n / 2 else 0.0)
-        s.add(STEP_S, 10 - 8 * i / n + rng.normal(0, 0.2), course, False, "port_approach")
+        v = s.cruise_kn - (s.cruise_kn - 2.0) * i / n
+        s.add(STEP_S, v + rng.normal(0, 0.2), course, False, "port_approach")
     _drift(s, rng, _u(rng, 0.5, 3.0), (0.0, 0.3), False, "moored")
 
 
@@ -221,7 +287,7 @@ OTHER_BEHAVIOURS: tuple[Behaviour, ...] = (_steaming, _slowdown, _waiting, _port
 
 def _plan(gear: str, rng: np.random.Generator) -> _Steps:
     """A trip: steaming out, fishing (or other non-fishing behaviour), then back."""
-    s = _Steps()
+    s = _Steps(cruise_kn=_u(rng, *CRUISE_KN.get(gear, CRUISE_OTHER_KN)))
     s.add(STEP_S, 0.0, _u(rng, 0, 360), False, "start")
     if rng.random() < 0.7:
         _steaming(s, rng)
@@ -255,6 +321,17 @@ def _sample(s: _Steps, interval_s: float, rng: np.random.Generator) -> tuple[np.
     return t, x, y, speed[i], np.degrees(course[i]), i
 
 
+def _gaps(t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mask of reports kept: in GAP_SHARE of tracks, 1-4 reception gaps of GAP_MIN minutes."""
+    keep = np.ones(len(t), dtype=bool)
+    if len(t) == 0 or rng.random() >= GAP_SHARE:
+        return keep
+    for _ in range(int(rng.integers(1, 5))):
+        start = _u(rng, float(t[0]), float(t[-1]))
+        keep &= ~((t >= start) & (t < start + 60.0 * _u(rng, *GAP_MIN)))
+    return keep
+
+
 def simulate_track(
     mmsi: int,
     gear: str,
@@ -274,6 +351,8 @@ def simulate_track(
     steps = _plan(gear, rng)
     interval = interval_s or float(rng.choice(INTERVALS_S))
     t, x, y, sog, cog, idx = _sample(steps, interval, rng)
+    keep = _gaps(t, rng)
+    t, x, y, sog, cog, idx = (a[keep] for a in (t, x, y, sog, cog, idx))
     lat0, lon0 = _u(rng, 40.0, 60.0), _u(rng, -10.0, 25.0)
     if origin is not None:
         lon0, lat0 = origin
@@ -290,10 +369,11 @@ def simulate_track(
     frame = _maybe_drop(frame, rng)
     labels = pl.DataFrame(
         {
-            FISHING: np.asarray(steps.fishing)[idx],
+            FISHING: np.asarray(steps.fishing, dtype=bool)[idx],
             GEAR: [gear] * len(t),
-            BEHAVIOUR: np.asarray(steps.behaviour)[idx],
-        }
+            BEHAVIOUR: np.asarray(steps.behaviour, dtype=str)[idx],
+        },
+        schema={FISHING: pl.Boolean, GEAR: pl.String, BEHAVIOUR: pl.String},
     )
     return frame.hstack(labels)
 
@@ -312,10 +392,14 @@ def _maybe_drop(frame: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     return frame
 
 
-def simulate_labelled(n_tracks: int = 240, seed: int = 7) -> pl.DataFrame:
-    """``n_tracks`` labelled tracks, half fishing (gears in turn), half not (seeded)."""
+def simulate_labelled(
+    n_tracks: int = 240, seed: int = 7, gears: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """``n_tracks`` labelled tracks, half fishing (``gears`` in turn, default all GEARS),
+    half not (seeded)."""
+    gears = tuple(gears or GEARS)
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    kinds = [*GEARS, *["none"] * len(GEARS)]
+    kinds = [*gears, *["none"] * len(gears)]
     parts = [
         simulate_track(
             219_000_000 + i,

@@ -34,7 +34,7 @@ slow period, gap lon/lat is the last position before the silence):
 - ``L1_cable_loiter``: a bulk carrier (named with HTML markup, to exercise escaping) stops
   over C-Lion1 near where it crosses BCS and drifts 4.5 h at 0.2-1.5 kn, ~30 nm offshore.
 - ``L2_closure_loiter``: a fishing vessel drifts 3.5 h at 0.2-1.2 kn inside the (synthetic)
-  East Gotland winter fishing closure, then returns to Liepaja.
+  East Gotland winter fishing closure, meandering (engine off), then returns to Liepaja.
 - ``G1_transit_gap_8h``: a tanker on the through route goes dark for 8 h mid-transit and
   reappears where it would have been.
 - ``G2_cable_gap_14h``: a cargo ship goes dark for 14 h; the straight line from its last to
@@ -150,8 +150,11 @@ class _Voyage:
         )
         return self._push(piece, UNDERWAY_S)
 
-    def drift(self, hours: float, speed_kn: float, rng_kn: tuple[float, float]) -> pl.DataFrame:
-        """Stop and drift in place for ``hours`` (speeds clipped to ``rng_kn``)."""
+    def drift(
+        self, hours: float, speed_kn: float, rng_kn: tuple[float, float], turn_sd_deg: float = 6.0
+    ) -> pl.DataFrame:
+        """Stop and drift in place for ``hours`` (speeds clipped to ``rng_kn``; the course
+        wanders by ``turn_sd_deg`` per report: 6 runs nearly straight, 30 meanders)."""
         piece = make_loiter(
             self.mmsi,
             self.lon,
@@ -161,6 +164,7 @@ class _Voyage:
             speed_kn,
             UNDERWAY_S,
             speed_range_kn=rng_kn,
+            turn_sd_deg=turn_sd_deg,
             msg_type=self.msg_type,
             seed=self.seed,
         )
@@ -280,7 +284,9 @@ def _l2_closure_loiter(f: _Fleet) -> None:
     v = f.voyage(p, -1.0, *geo.ANCHORAGES["liepaja"])
     v.anchor(4.0)
     v.sail([(20.45, 57.3)], 9.5)
-    slow = v.drift(3.5, 0.6, (0.2, 1.2))
+    # Engine off, meandering: a slow run as straight as a longline or a string of creels
+    # would move like hauling, which fishing_in_zone reports (see its caveats).
+    slow = v.drift(3.5, 0.6, (0.2, 1.2), turn_sd_deg=30.0)
     v.sail([geo.ANCHORAGES["liepaja"]], 9.5)
     v.anchor(24.0)
     f.tracks.append(v.frame())
