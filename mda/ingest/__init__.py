@@ -12,21 +12,21 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from mda.ingest._records import REASONS, IngestResult, Parsed, finalize
+from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, finalize
 from mda.ingest.csv_sources import parse_dma, parse_noaa
 from mda.ingest.formats import Format, detect_format
 from mda.ingest.nmea import parse_nmea
 
 __all__ = ["REASONS", "Format", "IngestResult", "detect_format", "read_input", "read_inputs"]
 
-PARSERS: dict[str, Callable[[Path], Parsed]] = {
+PARSERS: dict[str, Callable[[Path], Parsed | Chunked]] = {
     "nmea": parse_nmea,
     "noaa_csv": parse_noaa,
     "dma_csv": parse_dma,
 }
 
 
-def parse_input(path: Path) -> Parsed:
+def parse_input(path: Path) -> Parsed | Chunked:
     """Detect the format of ``path`` and run its reader (no common checks yet)."""
     return PARSERS[detect_format(Path(path))](Path(path))
 

@@ -1,34 +1,55 @@
 """NOAA MarineCadastre and Danish Maritime Authority daily CSV files.
 
-Both are read as strings (nothing inferred) and parsed with polars expressions. Each row is
-one record (see ``mda.ingest._records``): a position and, when it carries any, static
-vessel fields. A non-empty value that does not parse as its type (number, time) rejects
-the row as ``bad_value``; empty values are nulls. Naive times are UTC by both sources'
-definitions and are made timezone-aware UTC here.
+Each row is one record (see ``mda.ingest._records``): a position and, when it carries any,
+static vessel fields. A non-empty value that does not parse as its type (number, time)
+rejects the row as ``bad_value``; a row with too few or too many fields is ``malformed``;
+empty values are nulls; text is stripped of surrounding whitespace. Naive times are UTC by
+both sources' definitions and are made timezone-aware UTC here.
 
 Not-available conventions: lat 91 / lon 181 (judged later as ``no_position``), SOG >= 102.3,
 COG outside [0, 360), heading outside [0, 360) (511), navigational status 15 / "Unknown
 value", ship type 0 / "Undefined", zero length, width, draught and IMO -> null.
+
+How a file is read (a 10-million-row day is about 1 GB of text): in pieces of
+``CHUNK_BYTES`` cut at line ends (:class:`mda.ingest._records.Chunked`), so memory holds one
+piece's text and columns, not the file's. Each piece is first parsed by polars' typed CSV
+reader (numbers parsed while reading, about twice as fast as text then cast). That reader
+is strict, so any value it cannot take (a bad number, a field too many) makes it fail; a
+piece is then read again as text (:func:`_text_frame`), which finds the exact rows and
+judges them one by one. Both readings give the same records for the rows they both accept
+(a test checks it on random rows). Raw lines are not kept: the quarantine reads back only
+the rejected lines (:func:`raw_lines`), from the pieces that hold them.
 """
 
 from __future__ import annotations
 
+import functools
+import io
+import itertools
 import logging
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
 from mda import schema as s
 from mda.errors import InputFormatError
 from mda.ingest import _records as r
-from mda.ingest.formats import DMA_COLUMNS, DMA_EXTRA_COLUMNS, NOAA_COLUMNS, plain_csv_path
+from mda.ingest.formats import DMA_COLUMNS, DMA_EXTRA_COLUMNS, NOAA_COLUMNS, open_binary
 
 log = logging.getLogger(__name__)
 
-_ROW = "_row"
 _BAD = "_bad"
+_RAGGED = "_ragged"
 _ODD = "_odd:"  # prefix of the columns holding unmapped DMA texts
+
+CHUNK_BYTES = 64 * 1024 * 1024
+"""Bytes of CSV text parsed at a time (a piece ends at the next line end)."""
 
 DMA_NAV_STATUS: dict[str, int] = {
     "under way using engine": 0,
@@ -83,27 +104,35 @@ def _clean(col: str) -> pl.Expr:
 _NUM = "_num:"  # prefix of the Float64 value of a numeric column
 
 
-def _number(col: str) -> tuple[pl.Expr, pl.Expr]:
-    """(Float64 value, True where a non-empty value does not parse)."""
+def _number(col: str, typed: bool = False) -> tuple[pl.Expr, pl.Expr]:
+    """(Float64 value, True where a non-empty value does not parse). ``typed``: the reader
+    parsed the column already, so nothing is left that does not parse."""
     value = pl.col(f"{_NUM}{col}")
-    return value, pl.col(col).is_not_null() & value.is_null()
+    return value, pl.lit(False) if typed else pl.col(col).is_not_null() & value.is_null()
 
 
-def _normalised(lf: pl.LazyFrame, numeric: list[str]) -> pl.LazyFrame:
-    """Every text column stripped (empty -> null) and each numeric column parsed, once:
-    the expressions then reuse these columns instead of re-deriving them."""
-    names = [c for c in lf.collect_schema().names() if c != _ROW]
-    lf = lf.with_columns(_clean(c) for c in names)
-    return lf.with_columns(
+def _normalised(df: pl.DataFrame, numeric: list[str]) -> pl.DataFrame:
+    """Text columns stripped (empty -> null) and each numeric column's Float64 value in a
+    ``_num:`` column, once: the expressions then reuse these columns."""
+    df = df.with_columns(_clean(c) for c in df.columns)
+    return df.with_columns(
         pl.col(c).cast(pl.Float64, strict=False).alias(f"{_NUM}{c}") for c in numeric
     )
 
 
-def _time(col: str, fmt: str) -> tuple[pl.Expr, pl.Expr]:
+_PRE = "_pre:"  # prefix of a column parsed once before the canonical expressions use it
+
+
+def _parse_time(col: str, fmt: str) -> pl.Expr:
+    """The naive time of ``col`` (null where it does not parse), for :func:`_time`."""
+    naive = _text(col).str.to_datetime(fmt, time_unit="us", strict=False, cache=False)
+    return naive.alias(f"{_PRE}{col}")
+
+
+def _time(col: str) -> tuple[pl.Expr, pl.Expr]:
     """(UTC timestamp, True where a non-empty value does not parse). Naive = UTC."""
-    raw = _text(col)
-    naive = raw.str.strptime(pl.Datetime("us"), fmt, strict=False)
-    return naive.dt.replace_time_zone("UTC"), raw.is_not_null() & naive.is_null()
+    naive = pl.col(f"{_PRE}{col}")
+    return naive.dt.replace_time_zone("UTC"), _text(col).is_not_null() & naive.is_null()
 
 
 def _in_range(v: pl.Expr, lo: float, hi: float) -> pl.Expr:
@@ -126,20 +155,24 @@ def _unmapped(col: str, table: dict[str, int]) -> pl.Expr:
     return low.is_not_null() & ~low.is_in(list(table)) & ~low.is_in(list(_UNKNOWN_TEXT))
 
 
-def _imo(col: str, prefix: str = "IMO") -> tuple[pl.Expr, pl.Expr]:
+def _parse_imo(col: str, prefix: str = "IMO") -> pl.Expr:
+    """The IMO number of ``col`` (``prefix`` removed; null where it does not parse)."""
+    return _text(col).str.strip_prefix(prefix).cast(pl.Int64, strict=False).alias(f"{_PRE}{col}")
+
+
+def _imo(col: str) -> tuple[pl.Expr, pl.Expr]:
+    """(IMO number > 0, True where a value is neither a number nor a 'not available' word)."""
     raw = _text(col)
-    digits = raw.str.strip_prefix(prefix)
+    value = pl.col(f"{_PRE}{col}")
     na = raw.str.to_lowercase().is_in(list(_UNKNOWN_TEXT))
-    value = digits.cast(pl.Int64, strict=False)
-    bad = raw.is_not_null() & ~na & value.is_null()
-    return _positive(value), bad
+    return _positive(value), raw.is_not_null() & value.is_null() & ~na
 
 
-def _ship_type(col: str) -> tuple[pl.Expr, pl.Expr]:
+def _ship_type(col: str, typed: bool = False) -> tuple[pl.Expr, pl.Expr]:
     """(Int16 ship type code, True where a non-empty value is not a number 0..32767).
 
     NOAA uses the ITU codes (0-99) and its own 1001-1025; zero or negative -> null."""
-    value, bad = _number(col)
+    value, bad = _number(col, typed)
     fits = value.is_finite() & (value <= 32767)
     code = pl.when(fits & (value > 0)).then(value).cast(pl.Int16, strict=False)
     return code, bad | (value.is_not_null() & ~fits)
@@ -153,14 +186,14 @@ def _navigation(sog: pl.Expr, cog: pl.Expr, heading: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _noaa_exprs() -> list[pl.Expr]:
+def _noaa_exprs(typed: bool = False) -> list[pl.Expr]:
     """Canonical columns and the ``_bad`` flag for a NOAA MarineCadastre row."""
-    num = {c: _number(c) for c in NOAA_NUMERIC if c != "VesselType"}
-    ship_type, ship_type_bad = _ship_type("VesselType")
-    ts, ts_bad = _time("BaseDateTime", "%Y-%m-%dT%H:%M:%S")
+    num = {c: _number(c, typed) for c in NOAA_NUMERIC if c != "VesselType"}
+    ship_type, ship_type_bad = _ship_type("VesselType", typed)
+    ts, ts_bad = _time("BaseDateTime")
     imo, imo_bad = _imo("IMO")
     status = num["Status"][0]
-    cls = _text("TransceiverClass").str.to_uppercase()
+    cls = _text("TransceiverClass")
     return [
         num["MMSI"][0].cast(pl.Int64, strict=False).alias(s.MMSI),
         ts.alias(s.TS),
@@ -175,18 +208,20 @@ def _noaa_exprs() -> list[pl.Expr]:
         _positive(num["Length"][0]).alias(s.LENGTH_M),
         _positive(num["Width"][0]).alias(s.WIDTH_M),
         _positive(num["Draft"][0]).alias(s.DRAUGHT_M),
-        pl.when(cls.is_in(["A", "B"])).then(cls).otherwise(None).alias(s.AIS_CLASS),
+        pl.when(cls.is_in(["A", "a"])).then(pl.lit("A"))
+        .when(cls.is_in(["B", "b"])).then(pl.lit("B"))
+        .otherwise(pl.lit(None, pl.String)).alias(s.AIS_CLASS),
         pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad, ship_type_bad])
         .alias(_BAD),
     ]  # fmt: skip
 
 
-def _dma_exprs(columns: list[str]) -> list[pl.Expr]:
+def _dma_exprs(columns: list[str], typed: bool = False) -> list[pl.Expr]:
     """Canonical columns and the ``_bad`` flag for a DMA row."""
     names = [*DMA_NUMERIC, *[c for c in DMA_EXTRA_COLUMNS if c in columns]]
-    num = {c: _number(c) for c in names}
-    ts, ts_bad = _time("# Timestamp", "%d/%m/%Y %H:%M:%S")
-    imo, imo_bad = _imo("IMO", prefix="")
+    num = {c: _number(c, typed) for c in names}
+    ts, ts_bad = _time("# Timestamp")
+    imo, imo_bad = _imo("IMO")
     length, width = num["Length"][0], num["Width"][0]
     if "A" in num:  # 26-column files: dimensions to bow/stern/port/starboard
         length = length.fill_null(num["A"][0] + num["B"][0])
@@ -222,118 +257,366 @@ def _normalise_header(columns: list[str]) -> list[str]:
     return ["# Timestamp" if c.lstrip("# ") == "Timestamp" else c for c in cols]
 
 
-def _scan(path: Path, required: tuple[str, ...]) -> pl.LazyFrame:
-    """All columns as strings, with the 1-based line number (header = line 1)."""
-    lf = pl.scan_csv(
-        path,
-        infer_schema=False,
-        row_index_name=_ROW,
-        row_index_offset=2,
-        with_column_names=_normalise_header,
-        truncate_ragged_lines=True,  # such lines are found by _ragged() and quarantined
-    )
-    missing = [c for c in required if c not in lf.collect_schema().names()]
-    if missing:
-        raise InputFormatError(f"{path}: CSV lacks required column(s) {', '.join(missing)}")
-    return lf
-
-
 def _odd(col: str, table: dict[str, int]) -> pl.Expr:
     """The text of ``col`` where it is neither mapped nor a 'not available' word, else null."""
     return pl.when(_unmapped(col, table)).then(_text(col)).alias(f"{_ODD}{col}")
 
 
-def _warn_unmapped(df: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """Log the distinct unmapped texts collected by :func:`_odd`; drop those columns."""
-    odd = [c for c in df.columns if c.startswith(_ODD)]
-    for c in odd:
-        values = df.get_column(c).drop_nulls().unique(maintain_order=True).head(10).to_list()
-        if values:
-            log.warning("%s: %s values %s mapped to null", path, c[len(_ODD) :], values)
-    return df.drop(odd)
+@dataclass(frozen=True)
+class _Format:
+    """What differs between NOAA and DMA files."""
+
+    source: str
+    required: tuple[str, ...]
+    numeric: Callable[[list[str]], list[str]]  # the numeric columns among the header's
+    exprs: Callable[[list[str], bool], list[pl.Expr]]
+    """Canonical columns and ``_bad`` from the header's columns (typed reading or not)."""
+    free_text: tuple[str, ...]
+    """Text columns used as written or through a table (not through a parser that would
+    flag a padded value as bad): a piece where one has surrounding whitespace is read as
+    text, which strips it."""
+    static: tuple[str, ...]
+    """The columns the static report of a row is derived from (hashed per row)."""
+    pre: tuple[pl.Expr, ...]
+    """Columns parsed once before the canonical expressions (``_pre:`` names)."""
 
 
-def _ragged_lines(csv: Path, n_columns: int) -> tuple[int, pl.Series]:
-    """(number of data lines, line numbers of the lines whose field count is not
-    ``n_columns``), from one streaming pass over the raw lines (header = line 1).
-
-    Commas are counted literally; only lines holding a quote are re-counted with quoted
-    text removed (rare, so the regular expression runs on few lines).
-    """
-    line = pl.col(s.RAW)
-    lf = pl.scan_lines(csv, name=s.RAW, row_index_name=s.LINE_NO, row_index_offset=1)
-    lf = lf.filter(pl.col(s.LINE_NO) > 1)
-    quoted = line.str.contains('"', literal=True)
-    plain_bad = ~quoted & (line.str.count_matches(",", literal=True) + 1 != n_columns)
-    got = lf.select(
-        pl.len().alias("n"),
-        pl.col(s.LINE_NO).filter(plain_bad).implode().alias("bad"),
-        pl.col(s.LINE_NO).filter(quoted).implode().alias("q_no"),
-        line.filter(quoted).implode().alias("q_raw"),
-    ).collect(engine="streaming")
-    q = pl.DataFrame({"no": got["q_no"][0], "raw": got["q_raw"][0]})
-    unquoted = pl.col("raw").str.replace_all(r'"[^"]*"', "")
-    q_bad = q.filter(unquoted.str.count_matches(",", literal=True) + 1 != n_columns)["no"]
-    bad = pl.concat([got["bad"][0], q_bad]).cast(pl.Int64).sort()
-    return int(got["n"][0]), bad
+NOAA = _Format(
+    source="noaa_csv",
+    required=NOAA_COLUMNS,
+    numeric=lambda cols: list(NOAA_NUMERIC),
+    exprs=lambda cols, typed: _noaa_exprs(typed),
+    free_text=("VesselName", "CallSign", "TransceiverClass"),
+    static=("MMSI", "VesselName", "IMO", "CallSign", "VesselType", "Length", "Width", "Draft",
+            "TransceiverClass"),
+    pre=(_parse_time("BaseDateTime", "%Y-%m-%dT%H:%M:%S"), _parse_imo("IMO")),
+)  # fmt: skip
+DMA = _Format(
+    source="dma_csv",
+    required=DMA_COLUMNS,
+    numeric=lambda cols: [*DMA_NUMERIC, *[c for c in DMA_EXTRA_COLUMNS if c in cols]],
+    exprs=_dma_exprs,
+    free_text=("Type of mobile", "Navigational status", "Callsign", "Name", "Ship type",
+               "Destination"),
+    static=("MMSI", "Type of mobile", "IMO", "Callsign", "Name", "Ship type", "Width",
+            "Length", "Draught", "Destination", *DMA_EXTRA_COLUMNS),
+    pre=(_parse_time("# Timestamp", "%d/%m/%Y %H:%M:%S"), _parse_imo("IMO", prefix="")),
+)  # fmt: skip
 
 
-def raw_lines(path: Path, line_nos: pl.Series) -> pl.DataFrame:
-    """(line_no, raw) of the given 1-based line numbers of a CSV file (``.csv``/``.zip``),
-    read in one streaming pass; used for the quarantine of rejected rows only."""
-    wanted = line_nos.cast(pl.Int64).unique()
-    with plain_csv_path(Path(path)) as csv:
-        lf = pl.scan_lines(csv, name=s.RAW, row_index_name=s.LINE_NO, row_index_offset=1)
-        lf = lf.with_columns(pl.col(s.LINE_NO).cast(pl.Int64))
-        return lf.filter(pl.col(s.LINE_NO).is_in(wanted.implode())).collect(engine="streaming")
+@dataclass
+class _File:
+    """One CSV file being read: its header and where each piece starts."""
+
+    path: Path
+    fmt: _Format
+    names: list[str]
+    numeric: list[str]
+    exprs: list[pl.Expr]  # for the text reading
+    typed_exprs: list[pl.Expr]  # for the typed reading
+    unparsed: list[str]  # text columns not parsed into a value (their text is used, or not)
+    pieces: list[tuple[int, int, int]] = field(default_factory=list)
+    """(first line number, byte offset, byte length) of each piece read so far."""
+    next_line: int = 2  # line number of the next piece's first line (the header is line 1)
+    warned: set[str] = field(default_factory=set)
 
 
-def _parsed(lf: pl.LazyFrame, csv: Path, exprs: list[pl.Expr], numeric: list[str],
-            source: str, source_file: str) -> r.Parsed:  # fmt: skip
-    """Parse every row in one streaming pass; a line with too few or too many fields is
-    "malformed". Raw text is not kept: the quarantine fetches it for rejected rows only
-    (:func:`raw_lines`)."""
-    n_columns = len(lf.collect_schema()) - 1  # without the row index
-    stream = _normalised(lf, numeric).select(
-        (pl.col(_ROW) - 2).cast(pl.Int64).alias(r.REC_ID),
-        pl.col(_ROW).cast(pl.Int64).alias(s.LINE_NO),
-        *exprs,
-    )
-    names = stream.collect_schema().names()
-    df = stream.with_columns(  # final types inside the stream: less memory
-        pl.col(k).cast(v, strict=False) for k, v in r.RECORDS_SCHEMA.items() if k in names
-    ).collect(engine="streaming")
-    df = _warn_unmapped(df, Path(source_file))
-    n_lines, ragged = _ragged_lines(csv, n_columns)
-    if n_lines != df.height:  # quoted line breaks: rows and lines differ
-        raise InputFormatError(
-            f"{source_file}: {df.height} CSV rows but {n_lines} lines; "
-            "quoted line breaks are not supported"
-        )
+_QUOTED = re.compile(rb'"[^"]*"')
+
+
+def _fields_ok(data: bytes, n_lines: int, n_columns: int) -> bool:
+    """True when every line of ``data`` has ``n_columns`` fields, given that none has more
+    (the typed reader fails on those): commas outside quotes, counted once for the piece."""
+    commas = data.count(b",")
+    if b'"' in data:
+        commas -= sum(q.count(b",") for q in _QUOTED.findall(data))
+    return commas == n_lines * (n_columns - 1)
+
+
+def _records(df: pl.DataFrame, f: _File, typed: bool) -> pl.DataFrame:
+    """Records (``RECORDS_SCHEMA`` with ``STATIC_HASH``, plus ``line_no``, ``_bad`` and the
+    ``_odd:`` texts) of a normalised piece whose first row is line ``f.next_line``. One lazy
+    query: shared sub-expressions (a parsed time) are computed once and the columns in
+    parallel. ``typed``: the numbers were parsed by the reader."""
+    line_no = pl.int_range(pl.len(), dtype=pl.Int64) + f.next_line
+    static = pl.col(r.STATIC_HASH) if r.STATIC_HASH in df.columns else _row_hash(df, f)
     reason = (
-        pl.when(pl.col(s.LINE_NO).is_in(ragged.implode()))
+        pl.when(pl.col(_RAGGED))
         .then(pl.lit("malformed"))
         .when(pl.col(_BAD))
         .then(pl.lit("bad_value"))
         .otherwise(pl.lit(None, pl.String))
     )
-    records = df.with_columns(
-        reason.alias(s.REASON),
-        pl.lit(False).alias(r.HEARD_TWICE),
-        pl.lit(True).alias(r.IS_POSITION_REPORT),
-        pl.lit(source).alias(s.SOURCE),
+    extra: list[pl.Expr] = [line_no.alias(s.LINE_NO), pl.col(_RAGGED), static.alias(r.STATIC_HASH)]
+    q = (
+        df.lazy()
+        .with_columns(f.fmt.pre)
+        .select(*extra, *(f.typed_exprs if typed else f.exprs))
+        .with_columns(
+            (pl.col(s.LINE_NO) - 2).alias(r.REC_ID),
+            reason.alias(s.REASON),
+            pl.lit(False).alias(r.HEARD_TWICE),
+            pl.lit(True).alias(r.IS_POSITION_REPORT),
+            pl.lit(f.fmt.source).alias(s.SOURCE),
+        )
     )
-    lines = df.select(
-        pl.lit(source_file).alias(s.SOURCE_FILE),
-        s.LINE_NO,
-        pl.lit(None, pl.String).alias(s.RAW),
-        r.REC_ID,
+    names = q.collect_schema().names()
+    canonical = [
+        pl.col(k).cast(v) if k in names else pl.lit(None, v).alias(k)
+        for k, v in r.RECORDS_SCHEMA.items()
+    ]
+    kept = [c for c in names if c not in r.RECORDS_SCHEMA]
+    return q.select(*canonical, *kept).collect()
+
+
+def _row_hash(df: pl.DataFrame, f: _File) -> pl.Expr:
+    """A 64-bit hash of a row's static and text fields (xor of per-column hashes, seeded
+    by position: cheaper than hashing a struct). Rows with equal fields hash equal, so the
+    first row of each hash is the first of each static report (``STATIC_HASH``)."""
+    cols = dict.fromkeys([*f.fmt.static, *f.fmt.free_text])
+    hashes = [pl.col(c).hash(i) for i, c in enumerate(cols) if c in df.columns]
+    return functools.reduce(lambda a, b: a.xor(b), hashes)
+
+
+def _typed_frame(data: bytes, f: _File) -> tuple[pl.DataFrame, int] | None:
+    """The records of a clean piece read by polars' typed reader, and its number of lines;
+    None when the piece is not clean: the reader refuses it, or a line has too few fields,
+    a quoted line break or a value that does not parse (the text reading then judges it row
+    by row). Free texts with surrounding whitespace are stripped, as the text reading does."""
+    schema = {c: pl.Float64() if c in f.numeric else pl.String() for c in f.names}
+    try:
+        df = pl.read_csv(data, has_header=False, schema=schema)
+    except pl.exceptions.PolarsError:
+        return None
+    df = df.with_columns(_row_hash(df, f).alias(r.STATIC_HASH))
+    padded, line_break = _text_checks(df, f, quoted=b'"' in data)
+    if line_break:  # rows and lines differ: the text reading reports it
+        return None
+    if df[f.names[-1]].null_count() and not _fields_ok(data, df.height, len(f.names)):
+        return None
+    if padded:
+        df = df.with_columns(_clean(c) for c in f.fmt.free_text if c in df.columns)
+    df = df.with_columns(pl.col(c).alias(f"{_NUM}{c}") for c in f.numeric)
+    out = _records(df.with_columns(pl.lit(False).alias(_RAGGED)), f, typed=True)
+    return None if out[_BAD].any() else (out, df.height)
+
+
+def _text_checks(df: pl.DataFrame, f: _File, quoted: bool) -> tuple[bool, bool]:
+    """(a free-text value starts or ends with whitespace, a text value holds a line break:
+    only possible in quotes, so looked for only when ``quoted``). The hashed columns are
+    looked at in the first row of each ``STATIC_HASH`` only (which holds each of their
+    distinct values; a name repeats on every row of its vessel), the others in every row.
+    Texts that are parsed (a time, an IMO number) need no look: a break or padding makes
+    them fail to parse."""
+    hashed = {*f.fmt.static, *f.fmt.free_text}
+    firsts = df.filter(pl.col(r.STATIC_HASH).is_first_distinct())
+    padded = _any(firsts, [c for c in f.fmt.free_text if c in df.columns], r"^\s|\s$")
+    if not quoted:
+        return padded, False
+    broken = _any(firsts, [c for c in f.unparsed if c in hashed], "\n") or _any(
+        df, [c for c in f.unparsed if c not in hashed], "\n"
     )
+    return padded, broken
+
+
+def _any(df: pl.DataFrame, columns: list[str], pattern: str) -> bool:
+    """True when a value of one of ``columns`` matches the regular expression ``pattern``."""
+    if not columns:
+        return False
+    return bool(
+        df.select(pl.any_horizontal(pl.col(c).str.contains(pattern).any() for c in columns)).item()
+    )
+
+
+def _text_frame(data: bytes, f: _File) -> tuple[pl.DataFrame, int]:
+    """The records of a piece read as text (stripped), with ``_ragged`` on lines whose field
+    count is wrong (commas counted literally, after removing quoted text on lines with a
+    quote), and its number of lines."""
+    schema = {c: pl.String() for c in f.names}
+    try:
+        df = pl.read_csv(
+            data,
+            has_header=False,
+            schema=schema,
+            truncate_ragged_lines=True,  # such lines are found below and quarantined
+            missing_columns="insert",
+            extra_columns="ignore",
+        )
+        lines = pl.scan_lines(data, name=s.RAW).collect()
+    except pl.exceptions.PolarsError as e:
+        raise _read_error(f.path, e) from e
+    if lines.height != df.height:  # quoted line breaks: rows and lines differ
+        raise InputFormatError(
+            f"{f.path}: {df.height} CSV rows but {lines.height} lines from line "
+            f"{f.next_line}; quoted line breaks are not supported"
+        )
+    line = pl.col(s.RAW)
+    unquoted = (
+        pl.when(line.str.contains('"', literal=True))
+        .then(line.str.replace_all(r'"[^"]*"', ""))
+        .otherwise(line)
+    )
+    ragged = lines.select(unquoted.str.count_matches(",", literal=True) + 1 != len(f.names))
+    df = _normalised(df, f.numeric).with_columns(ragged.to_series().alias(_RAGGED))
+    return _records(df, f, typed=False), lines.height
+
+
+def _warn_unmapped(df: pl.DataFrame, f: _File) -> None:
+    """Log the distinct unmapped texts collected by :func:`_odd` (once per value and file)."""
+    for c in [c for c in df.columns if c.startswith(_ODD)]:
+        values = df.get_column(c).drop_nulls().unique(maintain_order=True).head(10).to_list()
+        new = [v for v in values if f"{c}={v}" not in f.warned]
+        if new:
+            f.warned.update(f"{c}={v}" for v in new)
+            log.warning("%s: %s values %s mapped to null", f.path, c[len(_ODD) :], new)
+
+
+def _frames(data: bytes, offset: int, f: _File) -> Iterator[pl.DataFrame]:
+    """Records of the piece ``data`` (at byte ``offset``), in order, each part typed when it
+    is clean. A piece that is not clean is split in ``_SPLIT`` parts and each tried again,
+    so that one bad line sends only a small part (at most ``_MIN_TYPED`` bytes) to the text
+    reading. Pieces must be handed in file order: ``f`` keeps where the next one starts."""
+    got = _typed_frame(data, f)
+    parts = _split(data, offset, _SPLIT) if got is None and len(data) > _MIN_TYPED else []
+    if len(parts) > 1:
+        for part_offset, part in parts:
+            yield from _frames(part, part_offset, f)
+        return
+    out, n_lines = got or _text_frame(data, f)
+    f.pieces.append((f.next_line, offset, len(data)))
+    f.next_line += n_lines
+    _warn_unmapped(out, f)
+    yield out
+
+
+_SPLIT = 8
+_MIN_TYPED = 1 << 20
+
+
+def _split(data: bytes, offset: int, n: int) -> list[tuple[int, bytes]]:
+    """``data`` cut in about ``n`` parts at line ends: (byte offset, part)."""
+    cuts = [0]
+    for i in range(1, n):
+        end = data.find(b"\n", max(cuts[-1], len(data) * i // n))
+        if end < 0:
+            break
+        if end + 1 > cuts[-1]:
+            cuts.append(end + 1)
+    cuts.append(len(data))
+    return [(offset + a, data[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _piece(data: bytes, offset: int, f: _File) -> r.Parsed:
+    """Records of the piece ``data`` found at byte ``offset``; each is one line
+    (``Parsed.one_line``: line number = rec_id + 2, raw text read back when rejected)."""
+    frames = list(_frames(data, offset, f))
+    out = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     return r.Parsed(
-        records=s.conform(records, r.RECORDS_SCHEMA),
-        lines=lines,
-        raw_of=partial(raw_lines, Path(source_file)),
+        records=out.select(*r.RECORDS_SCHEMA, r.STATIC_HASH),
+        lines=r.empty_lines(),
+        raw_of=partial(raw_lines, f.path, pieces=f.pieces),
+        one_line=(str(f.path), 2),
     )
+
+
+def _pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:
+    """The rest of ``fh`` in pieces of about ``size`` bytes, each ending at a line end. A
+    plain file is read with one read per piece (its end found first), not read and extended."""
+    exact = isinstance(fh, io.BufferedReader)
+    while True:
+        if exact:
+            start = fh.tell()
+            fh.seek(size - 1, 1)
+            fh.readline()
+            end = fh.tell()
+            fh.seek(start)
+            data = fh.read(end - start)
+        else:
+            data = fh.read(size)
+            if data and not data.endswith(b"\n"):
+                data += fh.readline()
+        if not data:
+            return
+        yield data
+
+
+def _header(line: bytes, path: Path, fmt: _Format) -> list[str]:
+    """Column names from the header line; InputFormatError when required ones are missing."""
+    try:
+        raw = pl.read_csv(line, n_rows=0, infer_schema=False).columns if line.strip() else []
+    except pl.exceptions.PolarsError as e:
+        raise _read_error(path, e) from e
+    names = _normalise_header(raw)
+    missing = [c for c in fmt.required if c not in names]
+    if missing:
+        raise InputFormatError(f"{path}: CSV lacks required column(s) {', '.join(missing)}")
+    if len(set(names)) != len(names):
+        raise InputFormatError(f"{path}: CSV header repeats a column name: {','.join(names)}")
+    return names
+
+
+def _read(path: Path, fmt: _Format, chunk_bytes: int) -> Iterator[r.Parsed]:
+    """The pieces of one CSV file, in order (see the module docstring). The next piece is
+    parsed in a worker thread while the caller handles the current one (polars releases
+    the GIL, so the two overlap on two cores)."""
+    with open_binary(path) as fh, ThreadPoolExecutor(max_workers=1) as pool:
+        header = fh.readline()
+        names = _header(header, path, fmt)
+        numeric = fmt.numeric(names)
+        parsed = {e.meta.output_name().removeprefix(_PRE) for e in fmt.pre}
+        unparsed = [c for c in names if c not in numeric and c not in parsed]
+        exprs = fmt.exprs(names, False), fmt.exprs(names, True)
+        f = _File(path, fmt, names, numeric, *exprs, unparsed)
+        offset = len(header)
+        pending: Future[r.Parsed] | None = None
+        for data in _pieces(fh, chunk_bytes):
+            job = pool.submit(_piece, data, offset, f)  # one worker: pieces parsed in order
+            offset += len(data)
+            if pending is not None:
+                yield pending.result()
+            pending = job
+        if pending is not None:
+            yield pending.result()
+
+
+def raw_lines(
+    path: Path, line_nos: pl.Series, pieces: list[tuple[int, int, int]] | None = None
+) -> pl.DataFrame:
+    """(line_no, raw) of the given 1-based line numbers of a CSV file (plain, gzip or zip),
+    for the quarantine of rejected rows only. With ``pieces`` (as recorded while reading),
+    only the pieces holding those lines are read again."""
+    wanted = sorted(set(line_nos.cast(pl.Int64).to_list()))
+    if not pieces:
+        pieces = [(1, 0, -1)]
+    out_no: list[int] = []
+    out_raw: list[str] = []
+    with open_binary(Path(path)) as fh:
+        pos = 0
+        for i, (first, offset, length) in enumerate(pieces):
+            last = pieces[i + 1][0] if i + 1 < len(pieces) else None
+            take = [n for n in wanted if n >= first and (last is None or n < last)]
+            if not take:
+                continue
+            _skip(fh, offset - pos)
+            data = fh.read(length) if length >= 0 else fh.read()
+            pos = offset + len(data)
+            lines = data.split(b"\n")
+            for n in take:
+                if n - first < len(lines):
+                    out_no.append(n)
+                    out_raw.append(lines[n - first].removesuffix(b"\r").decode("utf-8", "replace"))
+    return pl.DataFrame(
+        {s.LINE_NO: out_no, s.RAW: out_raw}, schema={s.LINE_NO: pl.Int64(), s.RAW: pl.String()}
+    )
+
+
+def _skip(fh: IO[bytes], n: int) -> None:
+    """Move ``n`` bytes forward in ``fh`` (seek when it can, else read and drop)."""
+    if n > 0 and fh.seekable():
+        fh.seek(n, 1)
+        return
+    while n > 0 and (got := fh.read(min(n, 1 << 24))):
+        n -= len(got)
 
 
 def _read_error(path: Path, e: Exception) -> InputFormatError:
@@ -341,23 +624,12 @@ def _read_error(path: Path, e: Exception) -> InputFormatError:
     return InputFormatError(f"{path}: CSV cannot be parsed ({first}); check the file is complete")
 
 
-def parse_noaa(path: Path) -> r.Parsed:
-    """Records and lines of a NOAA MarineCadastre daily CSV (``.csv`` or ``.zip``)."""
-    with plain_csv_path(Path(path)) as csv:
-        try:
-            lf = _scan(csv, NOAA_COLUMNS)
-            return _parsed(lf, csv, _noaa_exprs(), list(NOAA_NUMERIC), "noaa_csv", str(path))
-        except pl.exceptions.PolarsError as e:
-            raise _read_error(Path(path), e) from e
+def parse_noaa(path: Path, chunk_bytes: int | None = None) -> r.Chunked:
+    """Records and lines of a NOAA MarineCadastre daily CSV (``.csv``, ``.zip``, ``.gz``),
+    read piece by piece (``chunk_bytes``, default ``CHUNK_BYTES``) as the result is used."""
+    return r.Chunked(_read(Path(path), NOAA, chunk_bytes or CHUNK_BYTES))
 
 
-def parse_dma(path: Path) -> r.Parsed:
+def parse_dma(path: Path, chunk_bytes: int | None = None) -> r.Chunked:
     """Records and lines of a Danish Maritime Authority daily CSV (22 or 26 columns)."""
-    with plain_csv_path(Path(path)) as csv:
-        try:
-            lf = _scan(csv, DMA_COLUMNS)
-            cols = [c for c in lf.collect_schema().names() if c != _ROW]
-            numeric = [*DMA_NUMERIC, *[c for c in DMA_EXTRA_COLUMNS if c in cols]]
-            return _parsed(lf, csv, _dma_exprs(cols), numeric, "dma_csv", str(path))
-        except pl.exceptions.PolarsError as e:
-            raise _read_error(Path(path), e) from e
+    return r.Chunked(_read(Path(path), DMA, chunk_bytes or CHUNK_BYTES))

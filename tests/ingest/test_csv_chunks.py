@@ -1,0 +1,233 @@
+"""The CSV readers' pieces and their two readings (mda.ingest.csv_sources).
+
+A file is read in pieces; a clean piece is read by polars' typed reader, any other by the
+text reading, which judges row by row. What must hold:
+
+- the typed reading gives exactly the records of the text reading (random cells, padded
+  texts, odd number spellings, quotes, ragged and blank lines);
+- cutting a file in many small pieces changes nothing (line numbers, raw lines in the
+  quarantine, duplicates found across pieces);
+- compressed files read the same, including the raw lines of the quarantine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mda import schema as s
+from mda.errors import InputFormatError
+from mda.ingest import _records as r
+from mda.ingest import csv_sources as cs
+from mda.ingest import read_input, read_inputs
+from mda.ingest.formats import DMA_COLUMNS, NOAA_COLUMNS
+
+NOAA_HEADER = ",".join(NOAA_COLUMNS)
+DMA_HEADER = ",".join(DMA_COLUMNS)
+NOAA_ROW = "257000000,2024-03-05T12:00:00,60.0,5.0,10.0,90.0,91,NORDIC STAR,IMO9123456,LAXX,70,0,120,20,6.0,70,A"  # noqa: E501
+DMA_ROW = "05/03/2024 12:00:00,Class A,219000001,55.5,11.0,Under way using engine,0.0,12.5,255.5,256,9123456,OXAB2,DANA,Cargo,,20,130,GPS,6.1,AARHUS,06/03/2024 08:00:00,AIS"  # noqa: E501
+
+# cells that the two readings could take differently if the typed one were careless
+ODD_CELLS = [
+    "", " ", "  5", "5 ", "+5", ".5", "5.", "1e3", "1E3", "-0", "nan", "NaN", "inf", "-inf",
+    "0x10", "1_000", "1,5", "91", "181", "102.3", "511", "360", "99999999999999999999",
+    "257000000.0", "257000000.5", " 257000000", "IMO", "IMO123", " IMO9123456", "Unknown",
+    "unknown value", " A", "a", "b", "C", "A\t", "\u00a0NAME", "NAME\u2003", "\tX", "X\r",
+    '"QUOTED, NAME"', '"SEA & ""STAR"""', '" PADDED "', "2024-03-05T12:00:00",
+    " 2024-03-05T12:00:00", "2024-03-05 12:00:00", "05/03/2024 12:00:00", "Class A",
+    "class b", "Moored", " Moored", "Cargo", "tanker ", "Undefined",
+]  # fmt: skip
+CELL = st.one_of(
+    st.sampled_from(ODD_CELLS),
+    st.from_regex(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", fullmatch=True),
+    st.text(alphabet=st.characters(blacklist_characters=',"\r\n', blacklist_categories=("Cs",)),
+            max_size=8),
+)  # fmt: skip
+FUZZ = settings(
+    max_examples=40,
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def rows(valid: str) -> st.SearchStrategy[list[str]]:
+    """Rows: the valid row with some cells replaced, or a ragged/blank line now and then."""
+    cells = valid.split(",")
+    edited = st.lists(st.tuples(st.integers(0, len(cells) - 1), CELL), max_size=3).map(
+        lambda edits: ",".join(_edit(cells, edits))
+    )
+    ragged = st.sampled_from(["", ",".join(cells[:-2]), valid + ",EXTRA"])
+    return st.lists(st.one_of(edited, edited, edited, ragged), min_size=1, max_size=25)
+
+
+def _edit(cells: list[str], edits: list[tuple[int, str]]) -> list[str]:
+    out = list(cells)
+    for i, value in edits:
+        out[i] = value
+    return out
+
+
+def same_result(a, b) -> None:
+    assert a.positions.equals(b.positions)
+    assert a.vessels.equals(b.vessels)
+    assert a.quarantine.equals(b.quarantine)
+    assert (a.lines_read, a.accepted, a.rejects) == (b.lines_read, b.accepted, b.rejects)
+
+
+def text_only(monkeypatch) -> None:
+    """Force the text reading for every piece."""
+    monkeypatch.setattr(cs, "_typed_frame", lambda data, f: None)
+
+
+@pytest.mark.parametrize(
+    ("header", "valid"), [(NOAA_HEADER, NOAA_ROW), (DMA_HEADER, DMA_ROW)], ids=["noaa", "dma"]
+)
+@FUZZ
+@given(data=st.data())
+def test_typed_reading_equals_text_reading(tmp_path, monkeypatch, header, valid, data):
+    lines = data.draw(rows(valid))
+    path = tmp_path / "cells.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    typed = read_input(path)
+    with monkeypatch.context() as m:
+        text_only(m)
+        text = read_input(path)
+    same_result(typed, text)
+
+
+@FUZZ
+@given(lines=rows(NOAA_ROW), chunk=st.integers(40, 600))
+def test_small_pieces_change_nothing(tmp_path, monkeypatch, lines, chunk):
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *lines]) + "\n", encoding="utf-8")
+    whole = read_input(path)
+    with monkeypatch.context() as m:
+        m.setattr(cs, "CHUNK_BYTES", chunk)
+        m.setattr(cs, "_MIN_TYPED", 64)
+        pieces = read_input(path)
+    same_result(whole, pieces)
+
+
+def noaa_row(mmsi: int, second: int, lat: float = 60.0) -> str:
+    return f"{mmsi},2024-03-05T12:{second // 60:02d}:{second % 60:02d},{lat},5.0,10.0,90.0,91,,,,,0,,,,,A"  # noqa: E501
+
+
+def test_duplicates_and_static_reports_across_pieces(tmp_path, monkeypatch):
+    monkeypatch.setattr(cs, "CHUNK_BYTES", 200)  # about two rows a piece
+    rows_ = [noaa_row(257000000 + i % 3, i) for i in range(20)]
+    rows_ += [noaa_row(257000001, 1)]  # line 22 repeats line 3: a duplicate, many pieces later
+    # line 23 repeats the fix of line 2 but brings the vessel's static data: accepted for its
+    # vessel row, its position folded; line 24 is the same vessel data at another place
+    rows_ += [NOAA_ROW, NOAA_ROW.replace(",60.0,", ",60.5,")]
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *rows_]) + "\n")
+    res = read_input(path)
+    assert res.quarantine.select(s.LINE_NO, s.REASON).rows() == [(22, "duplicate")]
+    assert res.quarantine[s.RAW].to_list() == [rows_[20]]
+    assert (res.accepted, res.vessels.height, res.positions.height) == (22, 1, 21)
+    assert res.vessels[s.TS].dt.second().to_list() == [0]  # line 23's report
+    assert res.positions[s.SOURCES].to_list() == [["noaa_csv:AIS.csv"]] * 21
+
+
+def test_a_bad_line_sends_only_its_part_to_the_text_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(cs, "_MIN_TYPED", 300)
+    read_as_text: list[int] = []
+    text_frame = cs._text_frame
+
+    def spy(data: bytes, f):
+        read_as_text.append(len(data))
+        return text_frame(data, f)
+
+    monkeypatch.setattr(cs, "_text_frame", spy)
+    rows_ = [noaa_row(257000000, i) for i in range(200)]
+    rows_[150] = rows_[150].replace(",60.0,", ",sixty,")
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *rows_]) + "\n")
+    res = read_input(path)
+    assert res.rejects == {"bad_value": 1}
+    assert res.quarantine[s.LINE_NO].to_list() == [152]
+    assert len(read_as_text) == 1 and read_as_text[0] <= 300
+
+
+@pytest.mark.parametrize("kind", ["zip", "gz"])
+def test_compressed_files_read_the_same(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(cs, "CHUNK_BYTES", 150)
+    rows_ = [noaa_row(257000000, i) for i in range(12)] + ["257000001,bad time,60,5"]
+    plain = tmp_path / "AIS.csv"
+    plain.write_text("\n".join([NOAA_HEADER, *rows_]) + "\n")
+    packed = tmp_path / f"AIS.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.write(plain, plain.name)
+    else:
+        packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a, b = read_input(plain), read_input(packed)
+    assert a.positions.drop(s.SOURCES).equals(b.positions.drop(s.SOURCES))
+    assert a.quarantine.drop(s.SOURCE_FILE).equals(b.quarantine.drop(s.SOURCE_FILE))
+    assert b.quarantine[s.RAW].to_list() == [rows_[-1]]
+
+
+def test_times_beyond_the_sort_key_range_are_still_sorted(tmp_path):
+    # 1800 and 2200 are outside 1970 +- 2^32 s (136 years): fixes are sorted another way
+    rows_ = [
+        noaa_row(257000001, 0).replace("2024", "2200"),
+        noaa_row(257000000, 5),
+        noaa_row(257000001, 0).replace("2024", "1800"),
+        noaa_row(257000000, 1),
+    ]
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *rows_]) + "\n")
+    ts = pl.col(s.TS)
+    got = read_input(path).positions.select(s.MMSI, ts.dt.year().alias("y"), ts.dt.second())
+    assert got.rows() == [(257000000, 2024, 1), (257000000, 2024, 5), (257000001, 1800, 0),
+                          (257000001, 2200, 0)]  # fmt: skip
+
+
+def test_one_second_of_one_vessel_is_in_time_order():
+    # NMEA times carry milliseconds: fixes within one second are sorted by time, not by input
+    t0 = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+    ms = [900, 100, 500]
+    records = pl.DataFrame(
+        {
+            r.REC_ID: range(3),
+            s.MMSI: [257000000] * 3,
+            s.TS: [t0 + timedelta(milliseconds=m) for m in ms],
+            s.LAT: [60.0, 60.1, 60.2],
+            s.LON: [5.0] * 3,
+            s.SOURCE: ["nmea"] * 3,
+            r.IS_POSITION_REPORT: [True] * 3,
+        }
+    )
+    lines = pl.DataFrame({s.SOURCE_FILE: ["a.nmea"] * 3, s.LINE_NO: [1, 2, 3], r.REC_ID: range(3)})
+    res = r.finalize([r.Parsed(s.conform(records, r.RECORDS_SCHEMA), lines)])
+    assert res.positions[s.TS].dt.millisecond().to_list() == [100, 500, 900]
+
+
+def test_two_files_keep_their_own_source_labels(tmp_path):
+    a = tmp_path / "a.csv"
+    b = tmp_path / "b.csv"
+    a.write_text(NOAA_HEADER + "\n" + noaa_row(257000000, 0) + "\n")
+    b.write_text(NOAA_HEADER + "\n" + noaa_row(257000000, 0) + "\n" + noaa_row(257000001, 0) + "\n")
+    res = read_inputs([a, b])
+    assert res.positions.select(s.MMSI, s.SOURCES).rows() == [
+        (257000000, ["noaa_csv:a.csv", "noaa_csv:b.csv"]),
+        (257000001, ["noaa_csv:b.csv"]),
+    ]
+
+
+@pytest.mark.parametrize("cell", [7, 9, 15])  # VesselName, CallSign, Cargo (a text not used)
+def test_a_quoted_line_break_is_a_file_level_error(tmp_path, cell):
+    # rows would no longer be lines, so line numbers and raw lines would be wrong: refused
+    cells = NOAA_ROW.split(",")
+    cells[cell] = '"TWO\nLINES"'
+    quoted_name = NOAA_ROW.replace("NORDIC STAR", '"NORDIC, STAR"')  # quotes elsewhere too
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, quoted_name, ",".join(cells), NOAA_ROW]) + "\n")
+    with pytest.raises(InputFormatError, match="quoted line breaks are not supported"):
+        read_input(path)
