@@ -49,6 +49,7 @@ class Region:
     params: DetectParams = field(default_factory=DetectParams)
     language: str = "en"  # language of the case-study packs and the morning brief
     casestudies: int = 3  # case-study packs made by the DAG for the day's top-ranked events
+    fishing_model: Path | None = None  # a model from `mda fishing train` (default: bundled)
 
     def input_paths(self, day: date, home: Path) -> list[Path]:
         """The day's input files (patterns expanded; missing files are the caller's concern)."""
@@ -89,6 +90,7 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
         "params",
         "language",
         "casestudies",
+        "fishing_model",
     }
     if unknown := set(cfg) - known:
         raise ConfigError(f"region {name!r}: unknown key(s) {sorted(unknown)}")
@@ -97,6 +99,7 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
         raise ConfigError(f"region {name!r}: bbox must be [min_lon, min_lat, max_lon, max_lat]")
     land = _paths(cfg.get("land"), base, "land", name)
     names = _paths(cfg.get("cable_names"), base, "cable_names", name)
+    model = _paths(cfg.get("fishing_model"), base, "fishing_model", name)
     return Region(
         name=name,
         title=str(cfg.get("title", name)),
@@ -109,6 +112,7 @@ def region_from_dict(name: str, cfg: dict[str, Any], base: Path) -> Region:
         params=params_from_dict(cfg.get("params")),
         language=_language(cfg.get("language", "en"), name),
         casestudies=_count(cfg.get("casestudies", 3), "casestudies", name),
+        fishing_model=model[0] if model else None,
     )
 
 

@@ -73,3 +73,13 @@ def test_bad_language_or_casestudies_is_a_config_error(tmp_path, line, message):
     path.write_text(f"[regions.a]\n{line}\n")
     with pytest.raises(ConfigError, match=message):
         load_regions(path)
+
+
+def test_fishing_model_path_resolves_against_the_regions_file(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "regions.toml").write_text(
+        '[regions.north]\nfishing_model = "models/fleet.pkl"\n[regions.south]\n'
+    )
+    regions = load_regions(tmp_path / "regions.toml")
+    assert regions["north"].fishing_model == (tmp_path / "models" / "fleet.pkl").resolve()
+    assert regions["south"].fishing_model is None

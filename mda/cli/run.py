@@ -21,6 +21,7 @@ def _region(
     cables: list[Path],
     zones: list[Path],
     coastline: Path | None,
+    fishing_model: Path | None = None,
 ) -> Region:
     """The named region from the regions file, or an ad-hoc one; CLI layers take precedence."""
     if name:
@@ -39,6 +40,7 @@ def _region(
         cables=tuple(cables) or base.cables,
         zones=tuple(zones) or base.zones,
         land=coastline or base.land,
+        fishing_model=fishing_model or base.fishing_model,
     )
 
 
@@ -94,6 +96,14 @@ def run(
             help="Also load the day into this PostGIS database.",
         ),
     ] = None,
+    fishing_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--fishing-model",
+            help="Fishing classifier from `mda fishing train` (default: the region's, else "
+            "the bundled one).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout.")
     ] = False,
@@ -103,7 +113,7 @@ def run(
     setup_logging(verbose)
     day = parse_day(date)
     with user_errors():
-        reg = _region(region, regions_file, cables or [], zones or [], coastline)
+        reg = _region(region, regions_file, cables or [], zones or [], coastline, fishing_model)
         ctx = DayContext(day=day, region=reg, lake=lake_dir or out / "lake", out_dir=out)
         with console.status(f"processing {day} ({len(inputs)} input file(s))"):
             summary = run_day(ctx, inputs, postgis_url)

@@ -75,6 +75,11 @@ def detect_step(ctx: DayContext, layers: ReferenceLayers | None = None) -> dict[
     layers = layers if layers is not None else ctx.region.load_layers()
     positions = lake.scan_partition(ctx.lake, POSITIONS, ctx.day, schema=POSITIONS_SCHEMA)
     vessels = lake.scan_partition(ctx.lake, VESSELS, ctx.day, schema=VESSELS_SCHEMA).collect()
+    model = None
+    if ctx.region.fishing_model is not None:  # else the bundled model, loaded when needed
+        from mda.detect.fishing_model import load_model
+
+        model = load_model(ctx.region.fishing_model)
     events = detect_day(
         positions,
         vessels,
@@ -83,10 +88,15 @@ def detect_step(ctx: DayContext, layers: ReferenceLayers | None = None) -> dict[
         day=ctx.day,
         region=ctx.region.name,
         lookback=_lookback(ctx),
+        fishing_model=model,
     )
     lake.write_partition(ctx.lake, EVENTS, ctx.day, events)
     counts = events.group_by("event_type").len().sort("event_type")
-    summary = {"events": events.height, "by_type": dict(counts.iter_rows())}
+    summary = {
+        "events": events.height,
+        "by_type": dict(counts.iter_rows()),
+        "fishing_model": model.version if model else "bundled",
+    }
     log.info("detected %s for %s: %s", ctx.region.name, ctx.day, summary)
     return summary
 

@@ -199,3 +199,23 @@ def test_scenario_day_every_event_type_through_the_pipeline(tmp_path):
     assert set(truth["event_type"]) >= {"encounter", "anchor_drag", "identity_conflict"}
     outcome = evaluate(events, truth)
     assert outcome.perfect, (outcome.missed, outcome.false_alarms)
+
+
+def test_run_uses_the_fishing_model_it_is_given(day_run, tmp_path):
+    """--fishing-model: a model from `mda fishing train` replaces the bundled one (its version
+    is in the summary); a file that is not a model is a one-line error."""
+    _, summary, nmea = day_run
+    assert summary["detect"]["fishing_model"] == "bundled"
+    model = tmp_path / "fleet.pkl"
+    trained = mda("fishing", "train", "--simulated", "--tracks", "12", "--seed", "3",
+                  "--out", str(model))  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    result = mda_run(nmea, tmp_path / "out", "--region", "baltic_demo", *LAYERS,
+                     "--fishing-model", str(model), "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["detect"]["fishing_model"] == "sim-3-12"
+    bad = tmp_path / "bad.pkl"
+    bad.write_text("not a model")
+    result = mda_run(nmea, tmp_path / "out2", *LAYERS, "--fishing-model", str(bad))
+    assert result.exit_code != 0 and "cannot read fishing model" in result.output
+    assert "Traceback" not in result.output
