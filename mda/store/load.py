@@ -368,15 +368,26 @@ def _multi_polygons(geom: BaseGeometry) -> str:
     return to_wkt(MultiPolygon(polygons), rounding_precision=-1)
 
 
-def _replace_layer(conn: Connection, table: str, df: pl.DataFrame) -> int:
-    """Replace ``table``'s rows by ``df``: its columns plus ``wkt``, parsed server-side."""
+def _replace_layer(
+    conn: Connection, table: str, df: pl.DataFrame, region: str | None = None
+) -> int:
+    """Replace ``table``'s rows by ``df``: its columns plus ``wkt``, parsed server-side. With
+    ``region``, only that region's rows (and rows of no region, '') are replaced."""
+    if region is not None:
+        df = df.with_columns(pl.lit(region).alias("region"))
     stage = f"stage_{table}"
     columns = [c for c in df.columns if c != "wkt"]
     select = ", ".join([*columns, "''::text AS wkt"])
     ddl = f"CREATE TEMP TABLE {stage} AS SELECT {select} FROM {SCHEMA}.{table} WITH NO DATA"
     _recreate_temp(conn, stage, ddl)
     copy_frame(conn, stage, df)
-    conn.execute(text(f"DELETE FROM {SCHEMA}.{table}"))
+    if region is None:
+        conn.execute(text(f"DELETE FROM {SCHEMA}.{table}"))
+    else:
+        conn.execute(
+            text(f"DELETE FROM {SCHEMA}.{table} WHERE region IN (:region, '')"),
+            {"region": region},
+        )
     geom = f"ST_GeomFromText(wkt, {SRID})"
     insert = (
         f"INSERT INTO {SCHEMA}.{table} ({', '.join([*columns, 'geom'])}) "
@@ -436,8 +447,10 @@ def _land_frames(land: BaseGeometry | None) -> tuple[pl.DataFrame, pl.DataFrame,
 ANY_PART = ("Polygon", "LineString", "LinearRing", "Point")
 
 
-def load_reference(conn: Connection, layers: ReferenceLayers) -> dict[str, int]:
-    """Replace the cables, zones, land and coastline tables by ``layers``; rows per table.
+def load_reference(conn: Connection, layers: ReferenceLayers, region: str) -> dict[str, int]:
+    """Replace ``region``'s rows of the cables, zones, land and coastline tables by
+    ``layers`` (other regions' rows stay; rows of no region, from before revision 0006, go);
+    rows per table.
 
     The land/coastline layer is split: polygon parts go to ``mda.land`` and line parts (a
     coastline given as lines) to ``mda.coastline``, one row per part; point parts cannot be
@@ -445,10 +458,10 @@ def load_reference(conn: Connection, layers: ReferenceLayers) -> dict[str, int]:
     """
     land, coastline, skipped = _land_frames(layers.land)
     counts = {
-        "cables": _replace_layer(conn, "cables", _cables_frame(layers)),
-        "zones": _replace_layer(conn, "zones", _zones_frame(layers)),
-        "land": _replace_layer(conn, "land", land),
-        "coastline": _replace_layer(conn, "coastline", coastline),
+        "cables": _replace_layer(conn, "cables", _cables_frame(layers), region),
+        "zones": _replace_layer(conn, "zones", _zones_frame(layers), region),
+        "land": _replace_layer(conn, "land", land, region),
+        "coastline": _replace_layer(conn, "coastline", coastline, region),
         "land_parts_skipped": skipped,
     }
     if skipped:

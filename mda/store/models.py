@@ -258,7 +258,7 @@ class Cable(Base):
         Index("ix_cables_name", "name"),
         _gist("cables"),
         _gist_geography("cables"),
-        {"comment": "Submarine cable routes (reference layer, replaced as a whole)."},
+        {"comment": "Submarine cable routes (reference layer, replaced per region)."},
     )
 
     cable_pk: Mapped[int] = mapped_column(
@@ -266,6 +266,12 @@ class Cable(Base):
     )
     name: Mapped[str] = mapped_column(Text, comment="Cable system name.")
     cable_id: Mapped[str | None] = mapped_column(Text, comment="Source id (TeleGeography slug).")
+    region: Mapped[str] = mapped_column(
+        Text,
+        server_default="",
+        comment="Region whose layers these are (replaced when that region's day is loaded); "
+        "'' = loaded before layers were kept per region.",
+    )
     geom: Mapped[Any] = mapped_column(
         _geometry("MULTILINESTRING"), comment="Route, MULTILINESTRING, SRID 4326."
     )
@@ -277,7 +283,7 @@ class Zone(Base):
     __tablename__ = "zones"
     __table_args__: Any = (
         _gist("zones"),
-        {"comment": "Named zones (reference layer, replaced as a whole)."},
+        {"comment": "Named zones (reference layer, replaced per region)."},
     )
 
     zone_pk: Mapped[int] = mapped_column(
@@ -291,6 +297,12 @@ class Zone(Base):
     valid_to: Mapped[dt.datetime | None] = mapped_column(
         UTC_TIMESTAMP, comment="End of validity, UTC, exclusive; null: open-ended."
     )
+    region: Mapped[str] = mapped_column(
+        Text,
+        server_default="",
+        comment="Region whose layers these are (replaced when that region's day is loaded); "
+        "'' = loaded before layers were kept per region.",
+    )
     geom: Mapped[Any] = mapped_column(
         _geometry("MULTIPOLYGON"), comment="Zone area, MULTIPOLYGON, SRID 4326."
     )
@@ -302,11 +314,17 @@ class Land(Base):
     __tablename__ = "land"
     __table_args__: Any = (
         _gist("land"),
-        {"comment": "Land polygons of the coastline layer, one row per part, replaced as a whole."},
+        {"comment": "Land polygons of the coastline layer, one row per part, replaced per region."},
     )
 
     land_pk: Mapped[int] = mapped_column(
         BigInteger, Identity(), primary_key=True, comment="Surrogate key."
+    )
+    region: Mapped[str] = mapped_column(
+        Text,
+        server_default="",
+        comment="Region whose layers these are (replaced when that region's day is loaded); "
+        "'' = loaded before layers were kept per region.",
     )
     geom: Mapped[Any] = mapped_column(
         _geometry("MULTIPOLYGON"), comment="One land part, MULTIPOLYGON, SRID 4326."
@@ -321,12 +339,18 @@ class Coastline(Base):
         _gist("coastline"),
         {
             "comment": "Line parts of the coastline layer (e.g. Natural Earth coastline), one "
-            "row per part, replaced as a whole with land. Polygon parts go to mda.land."
+            "row per part, replaced per region with land. Polygon parts go to mda.land."
         },
     )
 
     coastline_pk: Mapped[int] = mapped_column(
         BigInteger, Identity(), primary_key=True, comment="Surrogate key."
+    )
+    region: Mapped[str] = mapped_column(
+        Text,
+        server_default="",
+        comment="Region whose layers these are (replaced when that region's day is loaded); "
+        "'' = loaded before layers were kept per region.",
     )
     geom: Mapped[Any] = mapped_column(
         _geometry("MULTILINESTRING"), comment="One coastline part, MULTILINESTRING, SRID 4326."

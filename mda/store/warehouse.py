@@ -32,7 +32,7 @@ def load_day(
             counts = _load_day(
                 conn, day, positions=positions, vessels=vessels, events=events, region=region
             )
-            layer_counts = load_reference(conn, layers)
+            layer_counts = load_reference(conn, layers, region)
     finally:
         engine.dispose()
     return counts | {f"reference_{k}": v for k, v in layer_counts.items()}

@@ -34,13 +34,18 @@ cable AS (
         c.cable_id
     FROM events AS e
     INNER JOIN mda.cables AS c ON c.name = e.cable_name
-    ORDER BY e.event_id, c.cable_pk
+    -- the event's own region's cable first (regions may share a cable)
+    ORDER BY e.event_id, (c.region = e.region) DESC, c.cable_pk
 ),
 
 zones AS (
     SELECT
         e.event_id,
-        string_agg(z.name || ' (' || z.kind || ')', '; ' ORDER BY z.name) AS zones_hit
+        -- DISTINCT: regions that share a zone store it once each
+        string_agg(
+            DISTINCT z.name || ' (' || z.kind || ')', '; '
+            ORDER BY z.name || ' (' || z.kind || ')'
+        ) AS zones_hit
     FROM events AS e
     INNER JOIN mda.zones AS z
         ON ST_Intersects(e.geom, z.geom)

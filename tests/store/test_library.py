@@ -19,6 +19,7 @@ from mda.store.load import load_reference
 from mda.store.queries import query_text
 from tests.store.factories import (
     DAY,
+    REGION,
     explain,
     load,
     make_event,
@@ -45,7 +46,7 @@ def _force_index(conn: Connection) -> None:
 
 def _zone_scenario(conn: Connection) -> None:
     """The test closure covers 11.0-11.2 E, 55.05-55.2 N and is valid from DAY 00:00 UTC."""
-    load_reference(conn, reference_layers())
+    load_reference(conn, reference_layers(), REGION)
     load(
         conn,
         DAY,

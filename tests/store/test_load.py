@@ -7,6 +7,7 @@ import json
 
 import pytest
 from shapely import wkt
+from shapely.geometry import Polygon
 from sqlalchemy import Connection, text
 
 from mda import schema as s
@@ -179,8 +180,8 @@ def test_events_of_another_region_are_refused(pg_conn: Connection) -> None:
 
 
 def test_load_reference_replaces_layers(pg_conn: Connection) -> None:
-    first = load_reference(pg_conn, reference_layers())
-    second = load_reference(pg_conn, reference_layers())
+    first = load_reference(pg_conn, reference_layers(), REGION)
+    second = load_reference(pg_conn, reference_layers(), REGION)
     assert first == second
     assert first == {"cables": 1, "zones": 1, "land": 1, "coastline": 0, "land_parts_skipped": 0}
     row = pg_conn.execute(
@@ -189,6 +190,30 @@ def test_load_reference_replaces_layers(pg_conn: Connection) -> None:
     assert (row.geom_type, row.valid_from, row.valid_to) == ("MULTIPOLYGON", utc(DAY, 0), None)
     kind = pg_conn.execute(text("SELECT GeometryType(geom) FROM mda.cables")).scalar()
     assert kind == "MULTILINESTRING"
+
+
+def test_reference_layers_are_kept_per_region(pg_conn: Connection) -> None:
+    """Loading region B's layers leaves region A's; reloading A replaces only A's; rows of no
+    region (stored before revision 0006) go with the next load."""
+    pg_conn.execute(
+        text(
+            "INSERT INTO mda.cables (name, region, geom) VALUES "
+            "('legacy', '', ST_GeomFromText('MULTILINESTRING((10 55, 11 55))', 4326))"
+        )
+    )
+    load_reference(pg_conn, reference_layers(), "region_a")
+    other = Polygon([(12.0, 55.0), (12.2, 55.0), (12.2, 55.2), (12.0, 55.2)])
+    load_reference(pg_conn, reference_layers(zone=other), "region_b")
+    load_reference(pg_conn, reference_layers(), "region_a")
+    rows = pg_conn.execute(
+        text(
+            "SELECT region, count(*) AS n, min(ST_XMin(geom)) AS x FROM mda.zones "
+            "GROUP BY region ORDER BY region"
+        )
+    ).all()
+    assert [(r.region, r.n, r.x) for r in rows] == [("region_a", 1, 11.0), ("region_b", 1, 12.0)]
+    cables = pg_conn.execute(text("SELECT region FROM mda.cables ORDER BY region")).scalars()
+    assert list(cables) == ["region_a", "region_b"]  # 'legacy' went with the first load
 
 
 def test_duplicate_event_ids_are_refused(pg_conn: Connection) -> None:

@@ -46,7 +46,7 @@ def _load_events(conn: Connection, rows: list[dict], day: dt.date = DAY, vessels
 
 
 def _near_cable_scenario(conn: Connection) -> None:
-    load_reference(conn, reference_layers())
+    load_reference(conn, reference_layers(), REGION)
     _load_events(
         conn,
         [
@@ -208,7 +208,7 @@ def test_unknown_query_name_is_a_store_error(pg_conn: Connection) -> None:
 
 
 def _good_data(conn: Connection) -> None:
-    load_reference(conn, reference_layers())
+    load_reference(conn, reference_layers(), REGION)
     load_day(
         conn,
         DAY,
@@ -230,7 +230,7 @@ def test_checks_pass_on_good_data(pg_conn: Connection) -> None:
 def test_checks_catch_an_invalid_zone(pg_conn: Connection) -> None:
     _good_data(pg_conn)
     bowtie = Polygon([(11.0, 55.0), (11.2, 55.2), (11.2, 55.0), (11.0, 55.2)])  # self-crossing
-    load_reference(pg_conn, reference_layers(zone=bowtie))
+    load_reference(pg_conn, reference_layers(zone=bowtie), REGION)
     counts = run_checks(pg_conn)
     assert counts["geometry_valid"] == 1
     assert sum(counts.values()) == 1
@@ -244,8 +244,11 @@ def test_checks_catch_an_inconsistent_event(pg_conn: Connection) -> None:
     assert run_checks(pg_conn)["events_not_null"] == 1
 
 
-def test_events_view_adds_vessel_cable_and_zone(pg_conn: Connection) -> None:
-    load_reference(pg_conn, reference_layers())
+@pytest.mark.parametrize("regions", [(REGION,), (REGION, "neighbour")])
+def test_events_view_adds_vessel_cable_and_zone(pg_conn: Connection, regions) -> None:
+    """Also when a neighbouring region shares the cable and the zone: listed once."""
+    for region in regions:
+        load_reference(pg_conn, reference_layers(), region)
     event = make_event("in-zone", lat=55.1, lon=11.1)  # inside "Test closure"
     event["cable_name"] = CABLE_NAME
     vessels = make_vessels(

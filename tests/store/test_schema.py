@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 from mda.store.db import ensure_schema, setup_database
 from mda.store.load import load_reference
 from mda.store.models import Base
-from tests.store.factories import reference_layers
+from tests.store.factories import REGION, reference_layers
 
 pytestmark = pytest.mark.db
 
@@ -110,7 +110,7 @@ def test_setup_database_commits_into_a_fresh_database(pg_fresh_url: str) -> None
     engine = setup_database(pg_fresh_url)  # schema already there: must be a no-op
     try:
         with engine.begin() as conn:
-            load_reference(conn, reference_layers())
+            load_reference(conn, reference_layers(), REGION)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM mda.cables")).scalar_one() == 1
     finally:
