@@ -121,9 +121,13 @@ def run(
         emit_json(summary)
         return
     ingest, detect = summary["ingest"], summary["detect"]
+    rejects = ingest.get("rejects", {})
+    reasons = ", ".join(
+        f"{reason} {n:,}" for reason, n in sorted(rejects.items(), key=lambda kv: -kv[1])
+    )
     console.print(
         f"{day}: {ingest.get('positions', 0):,} positions, "
-        f"{sum(ingest.get('rejects', {}).values()):,} lines quarantined, "
+        f"{sum(rejects.values()):,} lines quarantined{f' ({reasons})' if reasons else ''}, "
         f"{detect['events']} events {detect['by_type']}"
     )
     typer.echo(f"Report: {summary['report']['report']}")

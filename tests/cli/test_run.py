@@ -219,3 +219,21 @@ def test_run_uses_the_fishing_model_it_is_given(day_run, tmp_path):
     result = mda_run(nmea, tmp_path / "out2", *LAYERS, "--fishing-model", str(bad))
     assert result.exit_code != 0 and "cannot read fishing model" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_lake_has_a_stations_partition(day_run):
+    out, summary, _ = day_run
+    parts = list((out / "lake" / "stations").rglob("*.parquet"))
+    assert len(parts) == 1  # the simulated day has no base station: an empty table
+    assert pl.read_parquet(parts[0]).height == summary["ingest"]["stations"] == 0
+
+
+def test_run_says_why_lines_were_quarantined(day_run, tmp_path):
+    """The one-line summary breaks the quarantine down by reason (most first)."""
+    _, summary, nmea = day_run
+    rejects = summary["ingest"]["rejects"]
+    top = max(rejects, key=rejects.get)
+    result = mda_run(nmea, tmp_path / "out", "--region", "baltic_demo", *LAYERS)
+    assert result.exit_code == 0, result.output
+    line = " ".join(result.output.split())  # the console may wrap
+    assert f"lines quarantined ({top} {rejects[top]:,}" in line
