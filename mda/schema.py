@@ -68,6 +68,36 @@ VESSELS_SCHEMA: dict[str, pl.DataType] = {
     SOURCE: pl.String(),
 }
 
+# --- fixed stations: AIS base stations (type 4) and aids to navigation (type 21) ----------
+STATION_KIND = "station_kind"
+STATION_NAME = "station_name"
+AID_TYPE = "aid_type"
+AID_TYPE_NAME = "aid_type_name"
+VIRTUAL_AID = "virtual_aid"
+OFF_POSITION = "off_position"
+EPFD = "epfd"
+REPORTED_TS = "reported_ts"
+
+STATION_KINDS = ("base_station", "aton")
+
+STATIONS_SCHEMA: dict[str, pl.DataType] = {
+    MMSI: pl.Int64(),  # 00MIDxxxx (base station) or 99MIDxxxx (AtoN)
+    TS: UTC_TS,  # receive time, as for positions
+    MSG_TYPE: pl.Int8(),  # 4 or 21; null for CSV sources
+    STATION_KIND: pl.String(),  # "base_station" or "aton"
+    LAT: pl.Float64(),  # null when "not available" (91/181) or out of range
+    LON: pl.Float64(),
+    STATION_NAME: pl.String(),  # AtoN name plus name extension, trimmed; null for type 4
+    AID_TYPE: pl.Int8(),  # ITU-R M.1371 AtoN type code 1-31, null when 0 (not specified)
+    AID_TYPE_NAME: pl.String(),  # its name as in pyais (e.g. "cardinal_mark_n")
+    VIRTUAL_AID: pl.Boolean(),  # AtoN only: no physical aid at the position
+    OFF_POSITION: pl.Boolean(),  # AtoN only; null when the UTC second is > 59 (not valid)
+    EPFD: pl.Int8(),  # position fixing device code, null when 0 (undefined)
+    REPORTED_TS: UTC_TS,  # the UTC date and time a base station reports; null if not available
+    SOURCE: pl.String(),
+    SOURCES: pl.List(pl.String()),  # as for positions
+}
+
 # --- quarantine: every rejected line or row, kept raw -------------------------------------
 SOURCE_FILE = "source_file"
 LINE_NO = "line_no"

@@ -45,7 +45,8 @@ def ingest(
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Decode files into OUT/positions.parquet, vessels.parquet and quarantine.parquet."""
+    """Decode files into OUT/positions.parquet, vessels.parquet, stations.parquet (base
+    stations and aids to navigation) and quarantine.parquet."""
     setup_logging(verbose)
     day = parse_day(date) if date else None
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
@@ -57,6 +58,7 @@ def ingest(
     for name, frame in (
         ("positions", result.positions),
         ("vessels", result.vessels),
+        ("stations", result.stations),
         ("quarantine", result.quarantine),
     ):
         write_parquet_atomic(frame, out / f"{name}.parquet")
@@ -67,6 +69,7 @@ def ingest(
     rejects = ", ".join(f"{k} {v:,}" for k, v in summary["rejects"].items()) or "none"
     typer.echo(
         f"{summary['lines_read']:,} lines: {summary['positions']:,} positions, "
-        f"{summary['vessels']:,} static records; quarantined: {rejects} -> {out}"
+        f"{summary['vessels']:,} static records, {summary['stations']:,} station reports; "
+        f"quarantined: {rejects} -> {out}"
     )
 

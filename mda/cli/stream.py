@@ -76,7 +76,8 @@ def _report(summary: StreamSummary, out: Path, as_json: bool) -> None:
         return
     typer.echo(
         f"{s['lines_read']} lines: {s['positions']} positions, {s['vessels']} vessels, "
-        f"{s['rejected']} quarantined in {s['windows']} window(s) -> {out}"
+        f"{s['stations']} station reports, {s['rejected']} quarantined in {s['windows']} "
+        f"window(s) -> {out}"
     )
 
 

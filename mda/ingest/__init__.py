@@ -1,9 +1,10 @@
 """Ingest: AIS files (raw NMEA, NOAA and DMA CSV) -> canonical polars tables.
 
 ``read_input`` detects the format by content and returns an :class:`IngestResult`:
-positions, static vessel rows and a quarantine of every rejected line, with counts by
-reason that add up (``accepted + sum(rejects.values()) == lines_read``). See
-``mda.ingest._records`` for the order of checks and what "accepted" means.
+positions, static vessel rows, fixed stations' reports (base stations, aids to navigation)
+and a quarantine of every rejected line, with counts by reason that add up
+(``accepted + sum(rejects.values()) == lines_read``). See ``mda.ingest._records`` for the
+order of checks and what "accepted" means.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The shared back half of every reader: records -> positions, vessels, quarantine.
+"""The shared back half of every reader: records -> positions, vessels, stations, quarantine.
 
 Each reader turns its file into two frames:
 
@@ -12,8 +12,14 @@ Each reader turns its file into two frames:
 that fails names the reason): reader reason -> ``invalid_mmsi`` -> ``no_timestamp`` ->
 ``outside_day`` -> ``no_position`` / ``empty_static`` -> ``duplicate``.
 
-A record is **accepted** when it yields a position row or a static vessel row that no
-earlier record (in file order, across all files) already yielded. A line is accepted
+Fixed stations (AIS base stations, type 4, and aids to navigation, type 21) are records too:
+the reader gives their fields in ``Parsed.stations`` and the records frame only their mmsi,
+ts and msg_type. They pass the same checks, except that their MMSI must be a station's
+(:func:`valid_station_mmsi`: ``00MIDxxxx`` or ``99MIDxxxx``) and that they need neither a
+position nor static data; they become rows of the ``stations`` table.
+
+A record is **accepted** when it yields a position row, a static vessel row or a station
+row that no earlier record (in file order, across all files) already yielded. A line is accepted
 when its record is; so a 2-part type 5 message is 2 accepted lines, and
 ``accepted + sum(rejects.values()) == lines_read`` holds by construction.
 
@@ -44,7 +50,10 @@ belongs to exactly one folded record, whose label is in exactly one kept row's
 ``sources``; so with distinct labels ``sum(len(sources)) - positions == duplicates``
 (records repeating within one file and receiver share a label and add nothing to the
 list). Duplicates of static-only messages (a type 5 heard twice) are quarantined the
-same way; vessel rows carry no ``sources``.
+same way; vessel rows carry no ``sources``. Station reports follow rule 1 like the others
+(an echo's label goes to the kept station row's ``sources``); instead of rule 2, a station
+report with the same MMSI, UTC second and station fields as an earlier one is a
+``duplicate`` of it.
 
 How it runs (memory holds the candidate fixes, not the text read): a reader may hand over a
 file as a :class:`Chunked` sequence of :class:`Parsed` pieces (the CSV readers do, 64 MB of
@@ -79,7 +88,8 @@ IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a posi
 _HAS_POS = "_has_pos"
 _HAS_STATIC = "_has_static"
 _LABEL = "_label"  # where the record came from: "<kind>:<file name>[/<sentence>][/s:<station>]"
-_PAYLOAD = "_payload"  # NMEA: the record's armoured payload, parts joined
+_PAYLOAD = "_payload"  # NMEA: the decoded message's armoured payload, parts joined (a
+# record column from the NMEA readers; null for rejected records and other formats)
 STATIC_HASH = "_static_hash"
 """Optional UInt64 record column from a reader: a hash of the fields the record's static
 report is derived from (equal fields, equal hash). Without it, finalize hashes STATIC_KEYS."""
@@ -91,6 +101,7 @@ _SEC = "_sec"
 _KEY = "_key"
 _RUN = "_run"  # the fix shares (mmsi, second) with a neighbour in (mmsi, ts) order
 _SEQ = "_seq"  # running number of a line over all inputs: the quarantine's order
+_STATION = "_station"  # the record is a fixed station's report (its reader gave station fields)
 
 SAME_PAYLOAD_WINDOW = timedelta(seconds=60)
 """Identical NMEA payloads at most this far apart in time are one transmission."""
@@ -100,7 +111,6 @@ by at most this much (CSV exports round to 5 or 6 decimals; AIS resolution 1/600
 
 _HEAD_RE = r"!([A-Z0-9-]{2}VD[MO]),"
 _STATION_RE = r"\\(?:[^\\]*,)?s:([^,*\\]+)"
-_PAYLOAD_RE = r"![A-Z0-9-]{2}VD[MO],[^,]*,[^,]*,[^,]*,[^,]*,([^,*]*)"
 
 STATIC_COLUMNS = (
     s.IMO, s.CALL_SIGN, s.VESSEL_NAME, s.SHIP_TYPE, s.LENGTH_M, s.WIDTH_M,
@@ -118,6 +128,18 @@ RECORDS_SCHEMA: dict[str, pl.DataType] = {
     **{k: v for k, v in s.POSITIONS_SCHEMA.items() if k != s.SOURCES},
     **{k: v for k, v in s.VESSELS_SCHEMA.items() if k not in s.POSITIONS_SCHEMA},
 }
+STATION_FIELDS_SCHEMA: dict[str, pl.DataType] = {
+    REC_ID: pl.Int64(),
+    **{
+        k: v
+        for k, v in s.STATIONS_SCHEMA.items()
+        if k not in (s.MMSI, s.TS, s.MSG_TYPE, s.SOURCE, s.SOURCES)
+    },
+}
+"""``Parsed.stations``: the station fields of the records that are station reports (the
+records frame holds their mmsi, ts and msg_type, and nothing else of them)."""
+STATION_KEYS = tuple(k for k in STATION_FIELDS_SCHEMA if k != REC_ID)
+"""With the MMSI and the whole second, what makes two station reports the same report."""
 LINES_SCHEMA: dict[str, pl.DataType] = {
     s.SOURCE_FILE: pl.String(),
     s.LINE_NO: pl.Int64(),
@@ -136,6 +158,8 @@ _FIX_SCHEMA: dict[str, pl.DataType] = {
 }
 _STATIC_ROW = (REC_ID, s.MMSI, s.TS, *STATIC_COLUMNS, s.AIS_CLASS, s.SOURCE)
 _QUARANTINE_ROW = (s.SOURCE_FILE, s.LINE_NO, s.REASON, s.RAW, _SEQ)
+_STATION_ROW = (REC_ID, s.MMSI, s.TS, s.MSG_TYPE, _ORIGIN, _ECHO0)
+_STATION_ROW_SCHEMA: dict[str, pl.DataType] = {c: _FIX_SCHEMA[c] for c in _STATION_ROW}
 
 REASONS = (
     # format level (set by the readers)
@@ -145,10 +169,10 @@ REASONS = (
     "missing_fragment",  # part of a multi-part message whose other parts never came
     "bad_bit_count",  # payload length does not match the message type
     "decode_error",  # pyais could not decode the assembled payload
-    "unsupported_type",  # AIS message type other than 1, 2, 3, 5, 18, 19, 24, 27
+    "unsupported_type",  # AIS message type other than 1, 2, 3, 4, 5, 18, 19, 21, 24, 27
     "bad_value",  # CSV: a non-empty field that does not parse as its type
     # common (set by finalize)
-    "invalid_mmsi",  # not a ship's identity: base station, AtoN, SAR aircraft, not 9 digits...
+    "invalid_mmsi",  # not a ship's (or, for a station report, a station's) identity
     "no_timestamp",  # no usable time for the record
     "outside_day",  # time outside the requested UTC day
     "no_position",  # a position report with lat 91 / lon 181 or out of range, no static data
@@ -173,6 +197,9 @@ class Parsed:
     """(source file, offset) when every record is one line of that file, ``line_no = rec_id
     + offset``, rec_ids are consecutive and there is no raw text (a CSV piece): ``lines``
     may then be empty, no per-line frame needs to be built."""
+    stations: pl.DataFrame | None = None
+    """:data:`STATION_FIELDS_SCHEMA` rows of the records that are fixed stations' reports
+    (AIS types 4 and 21, DMA "Base Station"/"AtoN" rows); None or empty when there are none."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,7 @@ class IngestResult:
 
     positions: pl.DataFrame  # POSITIONS_SCHEMA, sorted by (mmsi, ts)
     vessels: pl.DataFrame  # VESSELS_SCHEMA
+    stations: pl.DataFrame  # STATIONS_SCHEMA, sorted by (mmsi, ts)
     quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
     lines_read: int
     accepted: int
@@ -216,6 +244,7 @@ class IngestResult:
             "skipped": dict(sorted(self.skipped.items())),
             "positions": self.positions.height,
             "vessels": self.vessels.height,
+            "stations": self.stations.height,
             "mmsi": self.positions[s.MMSI].n_unique(),
         }
 
@@ -253,45 +282,52 @@ def _file_kind(p: Parsed) -> tuple[str, str]:
 
 
 def nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
-    """Per rec_id: the source label and the concatenated payload, from the raw lines.
+    """Per rec_id: the source label (``_label``), from the raw lines: the sentence head and
+    tag block station of the record's first line.
 
-    A line belongs to the record of its first AIS sentence, so the first match on each
-    line is that record's part; parts are joined in line order.
+    The payload is not taken from the lines: a line belongs to the record of its first AIS
+    sentence, so a part of a message may sit on a line owned by another record (a broken
+    sentence glued before it, ``!AAVDM!AIVDM,2,2,...``); the NMEA readers give the payload
+    they decoded as the records' ``_payload`` column instead.
     """
     raw = pl.col(s.RAW)
     per_line = lines.select(
         REC_ID,
         raw.str.extract(_HEAD_RE, 1).alias("_head"),
         raw.str.extract(_STATION_RE, 1).alias("_station"),
-        raw.str.extract(_PAYLOAD_RE, 1).alias(_PAYLOAD),
     )
     per_rec = per_line.group_by(REC_ID, maintain_order=True).agg(
-        pl.col("_head").first(), pl.col("_station").first(), pl.col(_PAYLOAD).str.join("")
+        pl.col("_head").first(), pl.col("_station").first()
     )
     label = pl.concat_str(
         [pl.lit(base), pl.lit("/") + pl.col("_head"), pl.lit("/s:") + pl.col("_station")],
         ignore_nulls=True,
     )
-    payload = pl.when(pl.col(_PAYLOAD) != "").then(pl.col(_PAYLOAD))
-    return per_rec.select(REC_ID, label.alias(_LABEL), payload.alias(_PAYLOAD))
+    return per_rec.select(REC_ID, label.alias(_LABEL))
 
 
 def _with_origin(records: pl.DataFrame, p: Parsed) -> pl.DataFrame:
-    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only).
+    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only: the
+    payload of each decoded message, parts joined, which the NMEA readers give as a record
+    column).
 
-    A reader that already knows them (the fast NMEA reader) passes them as record columns.
+    A reader that already knows the labels (the fast NMEA reader) passes them as a record
+    column too.
     """
-    if _LABEL in p.records.columns and _PAYLOAD in p.records.columns:
-        return records.with_columns(p.records[_LABEL], p.records[_PAYLOAD])
+    payload: pl.Series | pl.Expr = (
+        p.records[_PAYLOAD]
+        if _PAYLOAD in p.records.columns
+        else pl.lit(None, pl.String).alias(_PAYLOAD)
+    )
+    if _LABEL in p.records.columns:
+        return records.with_columns(p.records[_LABEL], payload)
     kind, name = _file_kind(p)
     base = f"{kind}:{name}"
     if not kind.startswith("nmea"):
-        return records.with_columns(
-            pl.lit(base, pl.String).alias(_LABEL), pl.lit(None, pl.String).alias(_PAYLOAD)
-        )
+        return records.with_columns(pl.lit(base, pl.String).alias(_LABEL), payload)
     origin = nmea_origin(s.conform(p.lines, LINES_SCHEMA), base)
     joined = records.join(origin, on=REC_ID, how="left", maintain_order="left")
-    return joined.with_columns(pl.col(_LABEL).fill_null(base))
+    return joined.with_columns(pl.col(_LABEL).fill_null(base), payload)
 
 
 def valid_mmsi() -> pl.Expr:
@@ -306,6 +342,17 @@ def valid_mmsi() -> pl.Expr:
     return (ship_range & ~sar_aircraft).fill_null(False)
 
 
+def valid_station_mmsi() -> pl.Expr:
+    """True for MMSIs a fixed station may transmit (ITU-R M.585): a base station's
+    ``00MIDxxxx`` (2000000-7999999) or an aid to navigation's ``99MIDxxxx``
+    (992000000-997999999), the MID starting with 2-7 as for ships. Either form is accepted
+    for either message type (some AtoN are sent under their base station's number)."""
+    mmsi = pl.col(s.MMSI)
+    base_station = mmsi.is_between(2_000_000, 7_999_999)
+    aton = mmsi.is_between(992_000_000, 997_999_999)
+    return (base_station | aton).fill_null(False)
+
+
 def has_position() -> pl.Expr:
     """True when lat/lon are present and in range (lat 91 / lon 181 = not available)."""
     return (
@@ -318,11 +365,16 @@ def has_static() -> pl.Expr:
     return pl.any_horizontal([pl.col(c).is_not_null() for c in STATIC_COLUMNS])
 
 
-def _common_reason(day: date | None) -> pl.Expr:
-    """The reader's reason, else the first failing common check, else null."""
+def _common_reason(day: date | None, stations: bool = True) -> pl.Expr:
+    """The reader's reason, else the first failing common check, else null. ``stations``:
+    some records are station reports (``_station``), with their own MMSI rule."""
     empty = ~pl.col(_HAS_POS) & ~pl.col(_HAS_STATIC)
+    mmsi_ok = valid_mmsi()
+    if stations:
+        empty = empty & ~pl.col(_STATION)
+        mmsi_ok = pl.when(pl.col(_STATION)).then(valid_station_mmsi()).otherwise(mmsi_ok)
     checks: list[tuple[pl.Expr, str]] = [
-        (~valid_mmsi(), "invalid_mmsi"),
+        (~mmsi_ok, "invalid_mmsi"),
         (pl.col(s.TS).is_null(), "no_timestamp"),
     ]
     if day is not None:
@@ -489,6 +541,8 @@ class _Collector:
         self.cand_lines: list[pl.DataFrame] = []  # lines of pieces not in a span
         self.spans: list[_Span] = []
         self.keyed = True  # every piece's fixes carry a sort key (see _sorted_piece)
+        self.station_fields: list[pl.DataFrame] = []  # STATION_FIELDS_SCHEMA, every station
+        self.station_rows: list[pl.DataFrame] = []  # _STATION_ROW of station candidates
         self.runs: list[pl.Series] = []  # rows of self.fixes sorted by key, piece by piece
 
     # --- per piece ---------------------------------------------------------------------
@@ -508,8 +562,21 @@ class _Collector:
         top = int(recs[REC_ID].max()) if recs.height else -1  # type: ignore[arg-type]
         recs = recs.with_columns(pl.col(REC_ID) + self.offset)
         _merge_counts(self.skipped, part.skipped)
-        judged = recs.with_columns(has_position().alias(_HAS_POS), has_static().alias(_HAS_STATIC))
-        judged = judged.with_columns(_common_reason(self.day).alias(s.REASON))
+        stations = self._station_flag(part)
+        if stations is None:  # as usual: no station report in the piece
+            judged = recs.with_columns(
+                pl.lit(False).alias(_STATION),
+                has_position().alias(_HAS_POS),
+                has_static().alias(_HAS_STATIC),
+            )
+        else:
+            station = pl.col(_STATION)
+            judged = recs.with_columns(stations).with_columns(
+                (has_position() & ~station).alias(_HAS_POS),
+                (has_static() & ~station).alias(_HAS_STATIC),
+            )
+        reason = _common_reason(self.day, stations is not None)
+        judged = judged.with_columns(reason.alias(s.REASON))
         if part.one_line is not None:
             self._add_one_line(judged, *part.one_line, part.raw_of)
         else:
@@ -522,6 +589,16 @@ class _Collector:
             self._add_lines(judged, lines)
         self._add_candidates(judged.filter(pl.col(s.REASON).is_null()))
         return top
+
+    def _station_flag(self, part: Parsed) -> pl.Expr | None:
+        """``_station`` of each record of ``part`` (keeps its station fields, rec_ids
+        shifted); None when the piece has no station report."""
+        if part.stations is None or not part.stations.height:
+            return None
+        fields = s.conform(part.stations, STATION_FIELDS_SCHEMA)
+        fields = fields.with_columns(pl.col(REC_ID) + self.offset)
+        self.station_fields.append(fields)
+        return pl.col(REC_ID).is_in(fields[REC_ID].implode()).alias(_STATION)
 
     def _add_one_line(
         self,
@@ -569,6 +646,10 @@ class _Collector:
     def _add_candidates(self, cand: pl.DataFrame) -> None:
         echo0 = pl.col(HEARD_TWICE).fill_null(False) & pl.col(_PAYLOAD).is_null()
         cand = cand.with_columns(self._origin_codes(cand), echo0.alias(_ECHO0))
+        # stations (neither a position nor static data) join the same-transmission rule only
+        n_stations = int(cand[_STATION].sum())
+        if n_stations:
+            self.station_rows.append(cand.filter(_STATION).select(_STATION_ROW))
         self.statics.append(_first_statics(cand))
         if cand[_PAYLOAD].null_count() < cand.height:
             some_null = cand[_PAYLOAD].null_count() > 0
@@ -577,8 +658,9 @@ class _Collector:
         n_pos = int(cand[_HAS_POS].sum())
         fixes = cand if n_pos == cand.height else cand.filter(_HAS_POS)
         self.fixes.append(self._sorted_piece(fixes.select(_FIX_COLUMNS)))
-        if n_pos < cand.height:
-            self.static_only.append(cand.filter(~pl.col(_HAS_POS)).select(REC_ID, _ECHO0))
+        if n_pos + n_stations < cand.height:
+            static_only = ~pl.col(_HAS_POS) & ~pl.col(_STATION)
+            self.static_only.append(cand.filter(static_only).select(REC_ID, _ECHO0))
 
     def _sorted_piece(self, fixes: pl.DataFrame) -> pl.DataFrame:
         """A piece's fixes with their ``_key`` (:func:`_sort_key`; null when a time is
@@ -635,7 +717,43 @@ class _Collector:
         folded = self._folded(fixes, echoes, folds)
         positions = self._positions(kept, folded)
         rejects = self._final_rejects(fixes, echoes, folds, static_new[REC_ID])
-        return self._build(positions, static_new, rejects)
+        stations, station_rejects = self._stations(echoes)
+        return self._build(positions, static_new, pl.concat([rejects, station_rejects]), stations)
+
+    def _stations(self, echoes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The station table, and (rec_id, reason) of the station reports it folds that
+        ``_final_rejects`` does not already reject.
+
+        Echoes (rule 1, the same transmission heard again) fold into their chain's first
+        record, as positions do; then among the others, a report with the same MMSI, whole
+        second and station fields as an earlier one is a duplicate of it."""
+        rows = _concat(self.station_rows, _STATION_ROW_SCHEMA)
+        fields = _concat(self.station_fields, STATION_FIELDS_SCHEMA)
+        rows = rows.join(fields, on=REC_ID, how="left").sort(REC_ID)
+        echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
+        plain = rows.filter(~echo & ~pl.col(_ECHO0))
+        same = pl.struct(s.MMSI, _seconds(), *STATION_KEYS)
+        plain = plain.with_columns(pl.col(REC_ID).first().over(same).alias(_REP))
+        repeats = plain.filter(pl.col(_REP) != pl.col(REC_ID)).select(REC_ID, _REP)
+        kept = plain.filter(pl.col(_REP) == pl.col(REC_ID))
+        heard = echoes.join(rows.select(REC_ID), on=REC_ID)  # station echoes
+        to_kept = repeats.rename({REC_ID: "_from", _REP: "_to"})
+        via = heard.join(to_kept, left_on=_REP, right_on="_from", how="left")
+        via = via.select(REC_ID, pl.col("_to").fill_null(pl.col(_REP)).alias(_PREP))
+        folded = pl.concat([repeats.rename({_REP: _PREP}), via])
+        folded = folded.join(rows.select(REC_ID, _ORIGIN), on=REC_ID).sort(REC_ID)
+        sources = pl.Series([k[0] for k in self.origins], dtype=pl.String)
+        labels = pl.Series([k[1] for k in self.origins], dtype=pl.String)
+        kept = kept.with_columns(
+            sources.gather(kept[_ORIGIN]).alias(s.SOURCE),
+            _source_lists(kept, labels.gather(kept[_ORIGIN]), folded, labels).alias(s.SOURCES),
+        )
+        stations = s.conform(kept, s.STATIONS_SCHEMA).sort(s.MMSI, s.TS, maintain_order=True)
+        duplicate = pl.lit("duplicate").alias(s.REASON)
+        rejects = pl.concat(
+            [repeats.select(REC_ID, duplicate), rows.filter(_ECHO0).select(REC_ID, duplicate)]
+        )
+        return stations, rejects
 
     def _static_news(self) -> pl.DataFrame:
         """The first row (in rec_id order) of each distinct static report: the vessel rows."""
@@ -718,7 +836,11 @@ class _Collector:
         return pl.concat(parts, how="vertical_relaxed") if parts else s.empty(s.QUARANTINE_SCHEMA)
 
     def _build(
-        self, positions: pl.DataFrame, static_new: pl.DataFrame, rejects: pl.DataFrame
+        self,
+        positions: pl.DataFrame,
+        static_new: pl.DataFrame,
+        rejects: pl.DataFrame,
+        stations: pl.DataFrame,
     ) -> IngestResult:
         late = self._lines_of(rejects)
         rows = [r for r in [*self.rejected, late] if r.height]
@@ -738,6 +860,7 @@ class _Collector:
         return IngestResult(
             positions=positions,
             vessels=vessels,
+            stations=stations,
             quarantine=quarantine,
             lines_read=self.lines_read,
             accepted=accepted,

@@ -1,10 +1,12 @@
 """NOAA MarineCadastre and Danish Maritime Authority daily CSV files.
 
 Each row is one record (see ``mda.ingest._records``): a position and, when it carries any,
-static vessel fields. A non-empty value that does not parse as its type (number, time)
-rejects the row as ``bad_value``; a row with too few or too many fields is ``malformed``;
-empty values are nulls; text is stripped of surrounding whitespace. Naive times are UTC by
-both sources' definitions and are made timezone-aware UTC here.
+static vessel fields; a DMA row whose "Type of mobile" is "Base Station" or "AtoN" is a
+fixed station's report instead (``Parsed.stations``: position, name, EPFD). A non-empty
+value that does not parse as its type (number, time) rejects the row as ``bad_value``; a
+row with too few or too many fields is ``malformed``; empty values are nulls; text is
+stripped of surrounding whitespace. Naive times are UTC by both sources' definitions and
+are made timezone-aware UTC here.
 
 Not-available conventions: lat 91 / lon 181 (judged later as ``no_position``), SOG >= 102.3,
 COG outside [0, 360), heading outside [0, 360) (511), navigational status 15 / "Unknown
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 _BAD = "_bad"
 _RAGGED = "_ragged"
 _ODD = "_odd:"  # prefix of the columns holding unmapped DMA texts
+_ST_KIND, _ST_EPFD = "_st:kind", "_st:epfd"  # DMA: station kind and EPFD code of a row
 
 CHUNK_BYTES = 64 * 1024 * 1024
 """Bytes of CSV text parsed at a time (a piece ends at the next line end)."""
@@ -89,6 +92,15 @@ NOAA_NUMERIC = ("MMSI", "LAT", "LON", "SOG", "COG", "Heading", "Status", "Length
 DMA_NUMERIC = ("MMSI", "Latitude", "Longitude", "SOG", "COG", "Heading", "Width", "Length",
                "Draught")  # fmt: skip
 _UNKNOWN_TEXT = ("unknown", "unknown value", "undefined", "reserved")
+
+DMA_STATION_KIND: dict[str, str] = {"base station": "base_station", "aton": "aton"}
+"""DMA "Type of mobile" texts of fixed stations -> ``station_kind``: these rows go to the
+``stations`` table (their other values are those of AIS types 4 and 21)."""
+DMA_EPFD: dict[str, int] = {
+    "gps": 1, "glonass": 2, "combined gps/glonass": 3, "loran-c": 4, "chayka": 5,
+    "integrated navigation system": 6, "surveyed": 7, "galileo": 8, "internal": 15,
+}  # fmt: skip
+"""DMA "Type of position fixing device" text -> ITU-R M.1371 EPFD code ("Undefined" -> null)."""
 
 
 def _text(col: str) -> pl.Expr:
@@ -248,6 +260,11 @@ def _dma_exprs(columns: list[str], typed: bool = False) -> list[pl.Expr]:
         pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad]).alias(_BAD),
         _odd("Navigational status", DMA_NAV_STATUS),
         _odd("Ship type", DMA_SHIP_TYPE),
+        mobile.replace_strict(DMA_STATION_KIND, default=None, return_dtype=pl.String)
+        .alias(_ST_KIND),
+        # stripped here: the column is not among the free texts the typed reading strips
+        pl.col("Type of position fixing device").str.strip_chars().str.to_lowercase()
+        .replace_strict(DMA_EPFD, default=None, return_dtype=pl.Int8).alias(_ST_EPFD),
     ]  # fmt: skip
 
 
@@ -516,7 +533,25 @@ def _piece(data: bytes, offset: int, f: _File) -> r.Parsed:
         lines=r.empty_lines(),
         raw_of=partial(raw_lines, f.path, pieces=f.pieces),
         one_line=(str(f.path), 2),
+        stations=_stations(out),
     )
+
+
+def _stations(out: pl.DataFrame) -> pl.DataFrame | None:
+    """Station fields (``STATION_FIELDS_SCHEMA``) of the DMA rows of base stations and AtoN:
+    position (null when not available or out of range), name and EPFD."""
+    if _ST_KIND not in out.columns or out[_ST_KIND].null_count() == out.height:
+        return None
+    located = pl.col(s.LAT).is_between(-90.0, 90.0) & pl.col(s.LON).is_between(-180.0, 180.0)
+    rows = out.filter(pl.col(_ST_KIND).is_not_null()).select(
+        r.REC_ID,
+        pl.col(_ST_KIND).alias(s.STATION_KIND),
+        pl.when(located).then(pl.col(s.LAT)).alias(s.LAT),
+        pl.when(located).then(pl.col(s.LON)).alias(s.LON),
+        pl.col(s.VESSEL_NAME).alias(s.STATION_NAME),
+        pl.col(_ST_EPFD).alias(s.EPFD),
+    )
+    return s.conform(rows, r.STATION_FIELDS_SCHEMA)
 
 
 def _pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:

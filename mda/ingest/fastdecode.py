@@ -13,9 +13,10 @@ How:
    the reader: single-part 168-bit type 1/2/3/18/24 and 424-bit type 5, a 2-part message
    whose parts are adjacent lines (type 5 decoded), and the single-part or adjacent 2-part
    messages the reader would reject as ``unsupported_type`` or ``bad_bit_count``.
-3. Every other line (parts far apart, other types, bad checksums, ``$PGHP``, comments,
-   ...) goes through the pyais reader (:class:`mda.ingest.nmea.NmeaReader`) in file
-   order, so the line accounting does not change. The reader's state is consulted where
+3. Every other line (parts far apart, other types, station reports (types 4 and 21, about
+   one line in a thousand), bad checksums, ``$PGHP``, comments, ...) goes through the
+   pyais reader (:class:`mda.ingest.nmea.NmeaReader`) in file order, so the line
+   accounting does not change. The reader's state is consulted where
    it matters: the first unit after a pending context (a lone tag block or ``$PGHP`` line
    whose time applies to the next sentence) takes the time the reader would give it; a
    unit right after a tag block with a wrong checksum, and a 2-part unit whose group key
@@ -402,21 +403,16 @@ def _add_slow(out: _Columns, path: Path, reader: NmeaReader, parsed: r.Parsed,
     """The reader's records, with their payloads and source labels."""
     if not reader.messages:
         return
-    payloads = [
-        "".join(p.payload for p in m.sentences) if m.reason is None else None
-        for m in reader.messages
-    ]
     origin = r.nmea_origin(parsed.lines, f"{SOURCE_NAME}:{path.name}")
     label = parsed.records.select(r.REC_ID).join(
         origin, on=r.REC_ID, how="left", maintain_order="left"
     )[r._LABEL]
+    # with ``_payload``: the payload the reader decoded; a decoded record without lines of its
+    # own (a second sentence on a line) keeps it too, so the same-transmission rule sees it
     skip = {r.REC_ID, r.HEARD_TWICE, r.IS_POSITION_REPORT, s.SOURCE}
     for name in parsed.records.columns:
         if name not in skip:
             out.add(g, name, parsed.records[name])
-    # the payload the reader decoded; a decoded record without lines of its own (a second
-    # sentence on a line) keeps it too, so the same-transmission rule can see it
-    out.add(g, r._PAYLOAD, pl.Series(payloads, dtype=pl.String))
     out.add(g, r._LABEL, label.fill_null(f"{SOURCE_NAME}:{path.name}"))
 
 
@@ -517,5 +513,8 @@ def parse_nmea_fast(path: Path) -> r.Parsed:
     if parsed.lines.height:
         local = parsed.lines[r.REC_ID].to_numpy()
         rec_of_line[parsed.lines[s.LINE_NO].to_numpy() - 1] = g_slow[local]
+    stations = parsed.stations
+    if stations is not None and stations.height:  # the reader's record ids -> the file's
+        stations = stations.with_columns(pl.Series(r.REC_ID, g_slow[stations[r.REC_ID]]))
     return r.Parsed(records=records, lines=_lines_frame(path, lines, rec_of_line),
-                    skipped=parsed.skipped)  # fmt: skip
+                    skipped=parsed.skipped, stations=stations)  # fmt: skip

@@ -24,7 +24,11 @@ Canonical fields (``canonical_fields``): lat 91 / lon 181 stay as decoded and ar
 "no_position" later; SOG 102.3 (type 27: 63), COG 360 (type 27: 511), heading 511 and
 navigational status 15 ("not defined") become null; zero dimensions, draught, IMO and ship
 type 0 and empty texts become null. Text fields are kept verbatim (untrusted: escape them
-when rendering).
+when rendering). Base station (type 4) and aid-to-navigation (type 21) reports give station
+fields (``Parsed.stations``, see ``mda.ingest._records``): position null when not available
+or out of range, the AtoN name joined with its extension as pyais's ``full_name``, EPFD and
+AtoN type 0 null, the off-position flag null when the report's second is above 59, and a
+base station's own UTC date and time as ``reported_ts``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from typing import Any
 
 import polars as pl
 from pyais.bit_vector import bit_vector
+from pyais.constants import NavAid
 from pyais.messages import MSG_CLASS
 
 from mda import schema as s
@@ -52,9 +57,12 @@ log = logging.getLogger(__name__)
 SOURCE_NAME = "nmea"
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
-SUPPORTED_TYPES = POSITION_TYPES | STATIC_TYPES
+STATION_TYPES = frozenset({4, 21})  # base station report, aid-to-navigation report
+SUPPORTED_TYPES = POSITION_TYPES | STATIC_TYPES | STATION_TYPES
 ALLOWED_BITS: dict[int, range] = {
     1: range(168, 169), 2: range(168, 169), 3: range(168, 169), 18: range(168, 169),
+    4: range(168, 169),
+    21: range(272, 361),  # 272 + a name extension of up to 88 bits
     19: range(312, 313),
     5: range(420, 427),  # 424 by the standard; 420-426 from common fill-bit slips
     24: range(160, 169),  # part A 160 (often sent as 168), part B 168
@@ -255,14 +263,60 @@ def _static_fields(t: int, msg: Any) -> dict[str, Any]:
     return out
 
 
+def _reported_time(msg: Any) -> datetime | None:
+    """The UTC date and time of a type 4 report; None when a part is "not available"
+    (year 0, month 0, day 0, hour 24, minute 60, second 60) or the date does not exist."""
+    try:
+        return datetime(msg.year, msg.month, msg.day, msg.hour, msg.minute, msg.second,
+                        tzinfo=UTC)  # fmt: skip
+    except (TypeError, ValueError):
+        return None
+
+
+def _aid_type_name(code: int | None) -> str | None:
+    if code is None:
+        return None
+    try:
+        return NavAid(code).name.lower()
+    except ValueError:
+        return None
+
+
+def _station_fields(t: int, msg: Any) -> dict[str, Any]:
+    """Fields of a base station (type 4) or aid-to-navigation (type 21) report."""
+    lat, lon = msg.lat, msg.lon
+    located = lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
+    epfd = msg.epfd
+    out: dict[str, Any] = {
+        s.STATION_KIND: "base_station" if t == 4 else "aton",
+        s.LAT: lat if located else None,
+        s.LON: lon if located else None,
+        s.EPFD: _nonzero(int(epfd)) if epfd is not None else None,
+    }
+    if t == 4:
+        out[s.REPORTED_TS] = _reported_time(msg)
+        return out
+    aid = _nonzero(int(msg.aid_type)) if msg.aid_type is not None else None
+    out[s.AID_TYPE] = aid
+    out[s.AID_TYPE_NAME] = _aid_type_name(aid)
+    out[s.STATION_NAME] = _clean_text(msg.full_name)
+    out[s.VIRTUAL_AID] = bool(msg.virtual_aid)
+    # ITU-R M.1371: the off-position flag is only valid with a time stamp (second) <= 59
+    out[s.OFF_POSITION] = bool(msg.off_position) if (msg.second or 0) <= 59 else None
+    return out
+
+
 def canonical_fields(msg: Any) -> dict[str, Any]:
-    """The canonical position/static fields of one pyais-decoded message (see module doc)."""
+    """The canonical position/static/station fields of one pyais-decoded message (see
+    module doc)."""
     t = int(msg.msg_type)
     out: dict[str, Any] = {s.MMSI: int(msg.mmsi), s.MSG_TYPE: t}
     if t in POSITION_TYPES:
         out.update(_position_fields(t, msg))
     if t in STATIC_TYPES:
         out.update(_static_fields(t, msg))
+    if t in STATION_TYPES:
+        out.update(_station_fields(t, msg))
     return out
 
 
@@ -488,20 +542,37 @@ class NmeaReader:
             },
             schema=r.LINES_SCHEMA,
         )
-        return r.Parsed(records=self._records_frame(), lines=lines, skipped=dict(self.skipped))
+        records, stations = self._records_frame()
+        return r.Parsed(records=records, lines=lines, skipped=dict(self.skipped), stations=stations)
 
-    def _records_frame(self) -> pl.DataFrame:
+    def _records_frame(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The records (with the payload each decoded message was decoded from, ``_payload``),
+        and the station fields of the station reports among them."""
         cols: dict[str, list[Any]] = {k: [] for k in r.RECORDS_SCHEMA}
+        stations: dict[str, list[Any]] = {k: [] for k in r.STATION_FIELDS_SCHEMA}
+        payloads: list[str | None] = []  # what was decoded: parts joined, whatever their lines
         for m in self.messages:
+            payloads.append(
+                "".join(p.payload for p in m.sentences) if m.reason is None else None
+            )
             row = dict(m.fields)
             row[r.REC_ID] = m.rec_id
+            if s.STATION_KIND in row:  # the records frame keeps no station field
+                for k, v in stations.items():
+                    v.append(row.get(k))
+                keep = (r.REC_ID, s.MMSI, s.MSG_TYPE, s.TS, r.HEARD_TWICE)
+                row = {k: row[k] for k in keep if k in row}
             row[s.REASON] = m.reason
             row[s.SOURCE] = SOURCE_NAME
             row[r.IS_POSITION_REPORT] = m.fields.get(s.MSG_TYPE) in POSITION_TYPES
             row.setdefault(r.HEARD_TWICE, False)
             for k, v in cols.items():
                 v.append(row.get(k))
-        return pl.DataFrame(cols, schema=r.RECORDS_SCHEMA)
+        records = pl.DataFrame(cols, schema=r.RECORDS_SCHEMA)
+        return (
+            records.with_columns(pl.Series(r._PAYLOAD, payloads, dtype=pl.String)),
+            pl.DataFrame(stations, schema=r.STATION_FIELDS_SCHEMA),
+        )
 
 
 def read_nmea(path: Path) -> tuple[r.Parsed, list[Message]]:

@@ -151,6 +151,7 @@ class StreamSummary:
             "skipped": dict(sorted(t.skipped.items())),
             "positions": t.positions,
             "vessels": t.vessels,
+            "stations": t.stations,
             "windows": t.windows,
             "files": [str(p) for p in t.files],
         }

@@ -3,10 +3,11 @@
 A live source hands every line (or JSON message) it receives to a :class:`WindowedSink`
 with its receive time. The sink numbers the lines from 1 (the quarantine's ``line_no``),
 decodes them in batches with the project's file decoders and, when a time window has
-closed, writes that window's three tables::
+closed, writes that window's four tables::
 
     OUT/positions/date=YYYY-MM-DD/<window start>.parquet   (POSITIONS_SCHEMA)
     OUT/vessels/date=YYYY-MM-DD/<window start>.parquet     (VESSELS_SCHEMA)
+    OUT/stations/date=YYYY-MM-DD/<window start>.parquet    (STATIONS_SCHEMA)
     OUT/quarantine/date=YYYY-MM-DD/<window start>.parquet  (QUARANTINE_SCHEMA)
 
 Windows are aligned on the UTC epoch (a 10 min window starts at :00, :10, ...) and assigned
@@ -38,7 +39,7 @@ from mda.lake import write_parquet_atomic
 
 log = logging.getLogger(__name__)
 
-TABLES = ("positions", "vessels", "quarantine")
+TABLES = ("positions", "vessels", "stations", "quarantine")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RECV = "_received"
 _FRAGMENT = re.compile(r"!([A-Z0-9-]{2}VD[MO]),(\d),(\d),([^,]*),([^,]*),")
@@ -137,6 +138,7 @@ class StreamTotals:
     skipped: dict[str, int] = field(default_factory=dict)
     positions: int = 0
     vessels: int = 0
+    stations: int = 0
     windows: int = 0
     files: list[Path] = field(default_factory=list)
 
@@ -149,12 +151,14 @@ class StreamTotals:
                 target[k] = target.get(k, 0) + v
         self.positions += result.positions.height
         self.vessels += result.vessels.height
+        self.stations += result.stations.height
         self.windows += 1
         self.files.extend(files)
 
 
 def window_paths(out: Path, start: datetime) -> dict[str, Path]:
-    """The three file paths of the window starting at ``start`` (a free name, never reused)."""
+    """One file path per table for the window starting at ``start`` (a free name, never
+    reused)."""
     day = f"date={start.date().isoformat()}"
     stem = start.strftime("%Y%m%dT%H%M%SZ")
     for n in range(10_000):
@@ -231,6 +235,7 @@ class WindowedSink:
         tables = {
             "positions": result.positions,
             "vessels": result.vessels,
+            "stations": result.stations,
             "quarantine": result.quarantine,
         }
         for table, df in tables.items():

@@ -28,6 +28,7 @@ from mda.schema import (
     MMSI,
     POSITIONS_SCHEMA,
     QUARANTINE_SCHEMA,
+    STATIONS_SCHEMA,
     TS,
     VESSELS_SCHEMA,
 )
@@ -36,6 +37,7 @@ from mda.settings import Settings
 log = logging.getLogger(__name__)
 
 POSITIONS, VESSELS, QUARANTINE, EVENTS = "positions", "vessels", "quarantine", "events"
+STATIONS = "stations"  # base stations and aids to navigation (STATIONS_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,15 @@ class DayContext:
 
 
 def ingest_step(ctx: DayContext, inputs: Sequence[Path]) -> dict[str, Any]:
-    """Read the day's input files into the lake (positions, vessels, quarantine partitions)."""
+    """Read the day's input files into the lake (positions, vessels, stations, quarantine
+    partitions)."""
     missing = [str(p) for p in inputs if not Path(p).exists()]
     if missing:
         raise InputFileError(f"input file(s) not found for {ctx.day}: {', '.join(missing)}")
     result = read_inputs([Path(p) for p in inputs], day=ctx.day)
     lake.write_partition(ctx.lake, POSITIONS, ctx.day, result.positions)
     lake.write_partition(ctx.lake, VESSELS, ctx.day, result.vessels)
+    lake.write_partition(ctx.lake, STATIONS, ctx.day, result.stations)
     lake.write_partition(ctx.lake, QUARANTINE, ctx.day, result.quarantine)
     summary = result.summary()
     log.info("ingested %s for %s: %s", ctx.region.name, ctx.day, json.dumps(summary))
@@ -115,6 +119,7 @@ def load_step(
         for t, s in (
             (POSITIONS, POSITIONS_SCHEMA),
             (VESSELS, VESSELS_SCHEMA),
+            (STATIONS, STATIONS_SCHEMA),
             (EVENTS, EVENTS_SCHEMA),
         )
     }
@@ -171,6 +176,7 @@ REPORT_LABELS = {
     "rejected": "Lines quarantined",
     "positions": "Positions stored",
     "vessels": "Static vessel records",
+    "stations": "Base station and AtoN reports",
     "mmsi": "Distinct MMSI with positions",
     "rejects": "Quarantined lines by reason",
     "skipped": "Non-data lines skipped",

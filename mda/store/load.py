@@ -142,14 +142,16 @@ def _delete_rows(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
     """Remove one (region, day) from every per-day table; return rows removed per table."""
     params = {"region": region, "day": day}
     deleted = {"positions": partitions.drop_leaf(conn, day, region)}
-    for table, day_col in (("tracks", "day"), ("vessels", "day"), ("events", s.EVENT_DATE)):
+    per_day = (("tracks", "day"), ("vessels", "day"), ("stations", "day"), ("events", s.EVENT_DATE))
+    for table, day_col in per_day:
         stmt = text(f"DELETE FROM {SCHEMA}.{table} WHERE region = :region AND {day_col} = :day")
         deleted[table] = conn.execute(stmt, params).rowcount
     return deleted
 
 
 def delete_day(conn: Connection, day: dt.date, region: str) -> dict[str, int]:
-    """Delete one (region, day): its positions partition, tracks, vessels and events.
+    """Delete one (region, day): its positions partition, tracks, vessels, stations and
+    events.
 
     The identity history of the MMSIs whose static reports were removed is rebuilt.
     Returns rows deleted per table.
@@ -258,6 +260,24 @@ def load_vessels(conn: Connection, vessels: pl.DataFrame, day: dt.date, region: 
     return copy_frame(conn, f"{SCHEMA}.vessels", df)
 
 
+def load_stations(conn: Connection, stations: pl.DataFrame, day: dt.date, region: str) -> int:
+    """COPY fixed stations' reports (STATIONS_SCHEMA) with region, day and their point
+    geometry (null for a report without a position)."""
+    df = s.conform(stations, s.STATIONS_SCHEMA)
+    located = (df[s.LAT].is_not_null() & df[s.LON].is_not_null()).to_numpy()
+    hexed = ewkb_points_hex(
+        df[s.LON].fill_null(0.0).to_numpy(), df[s.LAT].fill_null(0.0).to_numpy()
+    )
+    geom = pl.Series(hexed, dtype=pl.Binary).cast(pl.String)
+    df = df.with_columns(
+        pg_text_array(s.SOURCES),
+        region=pl.lit(region),
+        day=pl.lit(day),
+        geom=pl.when(pl.Series(located)).then(geom),
+    )
+    return copy_frame(conn, f"{SCHEMA}.stations", df)
+
+
 _STAGE_EVENTS = """
 CREATE TEMP TABLE stage_events (
     event_id text, event_type text, mmsi bigint, other_mmsi bigint,
@@ -315,17 +335,21 @@ def load_day(
     vessels: pl.DataFrame,
     events: pl.DataFrame,
     region: str,
+    stations: pl.DataFrame | None = None,
 ) -> dict[str, int]:
     """Replace one (region, UTC day) in the warehouse; return rows inserted per table.
 
-    Drops the day's positions partition and deletes its tracks, vessels and events, then
-    loads the frames (mda.schema shapes), builds the vessel-day tracks and rebuilds the
-    identity history of the MMSIs whose static reports were removed or added. Every
-    position/vessel ``ts`` must fall on ``day`` and every event must carry ``region`` and
-    ``event_date == day`` (StoreError otherwise). Runs in the caller's transaction.
+    Drops the day's positions partition and deletes its tracks, vessels, stations and
+    events, then loads the frames (mda.schema shapes), builds the vessel-day tracks and
+    rebuilds the identity history of the MMSIs whose static reports were removed or added.
+    Every position/vessel/station ``ts`` must fall on ``day`` and every event must carry
+    ``region`` and ``event_date == day`` (StoreError otherwise). ``stations`` None: none.
+    Runs in the caller's transaction.
     """
+    stations = stations if stations is not None else s.empty(s.STATIONS_SCHEMA)
     _check_day(positions, day, "position")
     _check_day(vessels, day, "vessel report")
+    _check_day(stations, day, "station report")
     _check_events(events, day, region)
     partitions.lock(conn)
     mmsis = _vessel_mmsis(conn, day, region)
@@ -335,6 +359,7 @@ def load_day(
         "positions": load_positions(conn, ordered, day, region),
         "tracks": load_tracks(conn, ordered, day, region),
         "vessels": load_vessels(conn, vessels, day, region),
+        "stations": load_stations(conn, stations, day, region),
         "events": load_events(conn, events),
     }
     counts["identities"] = rebuild_identities(conn, mmsis | set(vessels[s.MMSI].to_list()))

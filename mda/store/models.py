@@ -22,6 +22,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     REAL,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -184,6 +185,77 @@ class Vessel(Base):
     region: Mapped[str] = mapped_column(Text, comment="Region configuration that loaded the row.")
     day: Mapped[dt.date] = mapped_column(
         Date, comment="UTC day of the load (partition key for idempotent reloads)."
+    )
+
+
+class Station(Base):
+    """One report of a fixed station (STATIONS_SCHEMA: AIS base station or aid to
+    navigation) plus region and day."""
+
+    __tablename__ = "stations"
+    __table_args__: Any = (
+        Index("ix_stations_mmsi_ts", s.MMSI, s.TS),
+        Index("ix_stations_region_day", s.REGION, "day"),
+        _gist("stations"),
+        CheckConstraint(f"{s.STATION_KIND} IN ('base_station', 'aton')", name="station_kind"),
+        {
+            "comment": "Reports of fixed AIS stations: base stations (message type 4) and aids "
+            "to navigation (type 21; DMA CSV 'Base Station'/'AtoN' rows), one row per accepted "
+            "report, replaced per (region, day). Not vessels: never in positions or the "
+            "detectors. Names are untrusted input, stored verbatim."
+        },
+    )
+
+    station_report_id: Mapped[int] = mapped_column(
+        BigInteger, Identity(), primary_key=True, comment="Surrogate key (load order)."
+    )
+    mmsi: Mapped[int] = mapped_column(
+        BigInteger, comment="Station MMSI: 00MIDxxxx (base station) or 99MIDxxxx (AtoN)."
+    )
+    ts: Mapped[dt.datetime] = mapped_column(UTC_TIMESTAMP, comment="Receive time, UTC.")
+    msg_type: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="AIS message type 4 or 21; null for CSV sources."
+    )
+    station_kind: Mapped[str] = mapped_column(Text, comment="base_station or aton.")
+    lat: Mapped[float | None] = mapped_column(
+        Double, comment="Latitude, degrees WGS84; null when not available."
+    )
+    lon: Mapped[float | None] = mapped_column(
+        Double, comment="Longitude, degrees WGS84; null when not available."
+    )
+    station_name: Mapped[str | None] = mapped_column(
+        Text, comment="AtoN name with its extension (untrusted); null for base stations."
+    )
+    aid_type: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="ITU-R M.1371 AtoN type code 1-31; null when not specified."
+    )
+    aid_type_name: Mapped[str | None] = mapped_column(
+        Text, comment="Name of aid_type, e.g. cardinal_mark_n."
+    )
+    virtual_aid: Mapped[bool | None] = mapped_column(
+        Boolean, comment="AtoN only: true when no physical aid is at the position."
+    )
+    off_position: Mapped[bool | None] = mapped_column(
+        Boolean, comment="AtoN only: floating aid off its position; null when not valid."
+    )
+    epfd: Mapped[int | None] = mapped_column(
+        SmallInteger, comment="Position fixing device code (7 surveyed); null when undefined."
+    )
+    reported_ts: Mapped[dt.datetime | None] = mapped_column(
+        UTC_TIMESTAMP, comment="UTC date and time the base station reports; null if not given."
+    )
+    source: Mapped[str] = mapped_column(Text, comment="Input kind: nmea, dma_csv.")
+    sources: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text), comment="Every input that delivered this report, as for positions."
+    )
+    region: Mapped[str] = mapped_column(Text, comment="Region configuration that loaded the row.")
+    day: Mapped[dt.date] = mapped_column(
+        Date, comment="UTC day of the load (partition key for idempotent reloads)."
+    )
+    geom: Mapped[Any] = mapped_column(
+        _geometry("POINT"),
+        nullable=True,
+        comment="Station position, POINT(lon lat), SRID 4326; null if none.",
     )
 
 

@@ -24,13 +24,20 @@ def load_day(
     positions: pl.DataFrame,
     vessels: pl.DataFrame,
     events: pl.DataFrame,
+    stations: pl.DataFrame | None = None,
 ) -> dict[str, int]:
     """Replace one (region, day) in the warehouse and its reference layers, in one transaction."""
     engine = setup_database(url)
     try:
         with connect_checked(engine) as conn, conn.begin():
             counts = _load_day(
-                conn, day, positions=positions, vessels=vessels, events=events, region=region
+                conn,
+                day,
+                positions=positions,
+                vessels=vessels,
+                events=events,
+                region=region,
+                stations=stations,
             )
             layer_counts = load_reference(conn, layers, region)
     finally:

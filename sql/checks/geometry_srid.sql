@@ -5,6 +5,8 @@ WITH all_geoms AS (
     UNION ALL
     SELECT 'events', event_id, geom FROM mda.events
     UNION ALL
+    SELECT 'stations', station_report_id::text, geom FROM mda.stations WHERE geom IS NOT NULL
+    UNION ALL
     SELECT 'cables', cable_pk::text, geom FROM mda.cables
     UNION ALL
     SELECT 'zones', zone_pk::text, geom FROM mda.zones

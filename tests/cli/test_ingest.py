@@ -7,7 +7,9 @@ import json
 import polars as pl
 from typer.testing import CliRunner
 
+from mda import schema as s
 from mda.cli.main import app
+from tests.ingest.factory import EPOCH0, sentences, tag, type1, write_lines
 from tests.scenarios import small_day, write_nmea
 
 runner = CliRunner()
@@ -35,3 +37,22 @@ def test_ingest_of_a_wrong_file_is_one_line(tmp_path):
     result = runner.invoke(app, ["ingest", str(bad), "--out", str(tmp_path / "o")])
     assert result.exit_code != 0
     assert result.stderr.startswith("mda: error: ") and len(result.stderr.splitlines()) == 1
+
+
+def test_ingest_writes_the_stations_table(tmp_path):
+    # a base station (type 4) and an aid to navigation (type 21) beside a ship
+    lines = [
+        tag(sentences({"type": 4, "mmsi": 2_570_000, "lat": 59.4, "lon": 5.3})[0], c=EPOCH0),
+        tag(sentences({"type": 21, "mmsi": 992_570_001, "name": "BUOY"})[0], c=EPOCH0),
+        tag(type1(), c=EPOCH0),
+    ]
+    nmea = write_lines(tmp_path / "st.nmea", lines)
+    result = runner.invoke(app, ["ingest", str(nmea), "--out", str(tmp_path / "o"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["stations"], summary["positions"], summary["rejected"]) == (2, 1, 0)
+    stations = pl.read_parquet(tmp_path / "o" / "stations.parquet")
+    assert stations.schema == pl.Schema(s.STATIONS_SCHEMA)
+    assert stations[s.STATION_KIND].to_list() == ["base_station", "aton"]
+    plain = runner.invoke(app, ["ingest", str(nmea), "--out", str(tmp_path / "p")])
+    assert "2 station reports" in plain.stdout

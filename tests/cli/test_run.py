@@ -237,3 +237,26 @@ def test_run_says_why_lines_were_quarantined(day_run, tmp_path):
     assert result.exit_code == 0, result.output
     line = " ".join(result.output.split())  # the console may wrap
     assert f"lines quarantined ({top} {rejects[top]:,}" in line
+
+
+def test_run_loads_the_stations_into_postgis(pg_fresh_url, tmp_path):
+    from sqlalchemy import text
+
+    from mda.store import make_engine
+    from tests.ingest.factory import EPOCH0, sentences, tag, type1, write_lines
+
+    lines = [
+        tag(type1(), c=EPOCH0),
+        tag(sentences({"type": 4, "mmsi": 2_570_000, "lat": 59.4, "lon": 5.3})[0], c=EPOCH0),
+        tag(sentences({"type": 21, "mmsi": 992_570_001, "name": "BUOY"})[0], c=EPOCH0 + 1),
+    ]
+    nmea = write_lines(tmp_path / "st.nmea", lines)
+    result = mda_run(nmea, tmp_path / "o", *LAYERS, "--postgis-url", pg_fresh_url, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["ingest"]["stations"] == 2 and summary["load"]["stations"] == 2
+    engine = make_engine(pg_fresh_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT mmsi, station_kind FROM mda.stations ORDER BY mmsi"))
+        assert rows.all() == [(2_570_000, "base_station"), (992_570_001, "aton")]
+    engine.dispose()

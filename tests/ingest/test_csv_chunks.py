@@ -42,6 +42,8 @@ ODD_CELLS = [
     '"QUOTED, NAME"', '"SEA & ""STAR"""', '" PADDED "', "2024-03-05T12:00:00",
     " 2024-03-05T12:00:00", "2024-03-05 12:00:00", "05/03/2024 12:00:00", "Class A",
     "class b", "Moored", " Moored", "Cargo", "tanker ", "Undefined",
+    # DMA fixed stations: their rows go to the stations table
+    "Base Station", " AtoN", "aton", "2190066", "992111840", "Surveyed", " Internal ", "GALILEO",
 ]  # fmt: skip
 CELL = st.one_of(
     st.sampled_from(ODD_CELLS),
@@ -76,6 +78,7 @@ def _edit(cells: list[str], edits: list[tuple[int, str]]) -> list[str]:
 def same_result(a, b) -> None:
     assert a.positions.equals(b.positions)
     assert a.vessels.equals(b.vessels)
+    assert a.stations.equals(b.stations)
     assert a.quarantine.equals(b.quarantine)
     assert (a.lines_read, a.accepted, a.rejects) == (b.lines_read, b.accepted, b.rejects)
 

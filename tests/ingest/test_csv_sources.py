@@ -113,9 +113,9 @@ DMA_ROWS = [
     "05/03/2024 12:00:02,Class A,219000003,91.000000,181.000000,Unknown value,,,,,9320063,SHZA,ASTINA,Tanker,Category X,20,130,GPS,5.9,FREDERICIA,31/05/2024 04:00:00,AIS",  # noqa: E501
     # line 5: lat 91 and nothing else -> no_position
     "05/03/2024 12:00:03,Class A,219000004,91.000000,181.000000,Moored,,,,,Unknown,,,Undefined,,,,Undefined,,,,AIS",  # noqa: E501
-    # line 6: base station -> invalid_mmsi
+    # line 6: base station -> accepted, stations table
     "05/03/2024 12:00:04,Base Station,2190066,56.530063,8.166943,Unknown value,,,,,Unknown,,,Undefined,,,,GPS,,,,AIS",  # noqa: E501
-    # line 7: AtoN -> invalid_mmsi
+    # line 7: AtoN -> accepted, stations table
     "05/03/2024 12:00:05,AtoN,992111840,54.612913,12.629968,Unknown value,,,,,Unknown,,WIND FARM,Undefined,,60,60,GPS,,,,AIS",  # noqa: E501
     # line 8: unparseable time -> bad_value
     "32/03/2024 12:00:00,Class A,219000005,55.5,11.0,Moored,,0,0,0,Unknown,,,Undefined,,,,GPS,,,,AIS",  # noqa: E501
@@ -126,8 +126,8 @@ def test_dma_22_columns(tmp_path):
     path = tmp_path / "aisdk-2024-03-05.csv"
     path.write_text(DMA_HEADER + "\n" + "\n".join(DMA_ROWS) + "\n")
     res = read_input(path)
-    assert reasons(res) == {5: "no_position", 6: "invalid_mmsi", 7: "invalid_mmsi", 8: "bad_value"}
-    assert (res.lines_read, res.accepted) == (7, 3)
+    assert reasons(res) == {5: "no_position", 8: "bad_value"}
+    assert (res.lines_read, res.accepted) == (7, 5)
     pos = res.positions
     assert pos[s.MMSI].to_list() == [219000001, 219000002]
     assert pos[s.NAV_STATUS].to_list() == [0, None]
@@ -143,6 +143,30 @@ def test_dma_22_columns(tmp_path):
     )
     dana = v.filter(pl.col(s.MMSI) == 219000001).row(0, named=True)
     assert (dana[s.SHIP_TYPE], dana[s.AIS_CLASS], dana[s.LENGTH_M]) == (70, "A", 130.0)
+    st = res.stations.select(s.MMSI, s.STATION_KIND, s.LAT, s.STATION_NAME, s.EPFD, s.MSG_TYPE)
+    assert st.rows() == [
+        (2190066, "base_station", 56.530063, None, 1, None),  # no message type in the CSV
+        (992111840, "aton", 54.612913, "WIND FARM", 1, None),
+    ]
+
+
+def test_dma_station_rows(tmp_path):
+    base = "05/03/2024 12:00:04,Base Station,2190066,56.530063,8.166943,Unknown value,,,,,Unknown,,,Undefined,,,,Surveyed,,,,AIS"  # noqa: E501
+    rows = [
+        base,
+        base,  # the same row again: duplicate
+        base.replace("56.530063", "56.6"),  # the same MMSI elsewhere: another station
+        base.replace("2190066", "219006600"),  # a ship's number: invalid_mmsi
+        base.replace("Base Station", "AtoN").replace("56.530063,8.166943", "91,181"),
+    ]
+    path = tmp_path / "aisdk-2024-03-05.csv"
+    path.write_text(DMA_HEADER + "\n" + "\n".join(rows) + "\n")
+    res = read_input(path)
+    assert reasons(res) == {3: "duplicate", 5: "invalid_mmsi"}
+    assert res.stations[s.LAT].to_list() == [56.530063, 56.6, None]  # 91: not available
+    assert res.stations[s.EPFD].to_list() == [7, 7, 7]
+    assert res.stations[s.STATION_KIND].to_list() == ["base_station"] * 2 + ["aton"]
+    assert res.positions.is_empty() and res.vessels.is_empty()
 
 
 def test_dma_26_columns_uses_dimensions(tmp_path):

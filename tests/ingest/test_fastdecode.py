@@ -484,3 +484,29 @@ def test_contexts_before_every_kind_of_unit(tmp_path):
             lines += [*ctx, *unit, type1(mmsi=SHIP + 7)]
     lines += [orphan, pghp(T0), *p5]  # a context before a pair whose key is pending
     assert_same(write_lines(tmp_path / "ctx.nmea", lines))
+
+
+def test_part_on_a_line_owned_by_a_glued_broken_sentence(tmp_path):
+    """Found by hypothesis (tests/ingest/test_fuzz.py GLUED): line 2 belongs to its first
+    sentence, a broken ``!AAVDM`` (checksum), yet carries part 2 of the type 5 begun on
+    line 1. The decoded record's payload is both parts joined, in both paths and in
+    finalize, not what line 1 alone holds."""
+    from mda.ingest._records import finalize
+    from mda.ingest.fastdecode import parse_nmea_fast
+    from mda.ingest.nmea import parse_nmea_slow
+
+    part1 = "!AIVDM,2,1,3,A,53m62@02;=`0h5QP000pu8@T>1=@580000000016<PD::0000?0QDQiCP000,0*79"
+    part2 = "!AIVDM,2,2,3,A,00000000000,2*27"
+    lines = [
+        tag(part1, c=EPOCH0 + 1),
+        f"\t\t!AAVDM{part2}",
+        tag(part1, c=EPOCH0 + 3, s="rx2"),  # the same transmission heard again: duplicate
+        part2,
+    ]
+    path = write_lines(tmp_path / "glued.nmea", lines)
+    parsed = assert_same(path)
+    decoded = parsed.records.filter(pl.col(s.REASON).is_null())
+    assert decoded[r._PAYLOAD].to_list() == [part1.split(",")[5] + "00000000000"] * 2
+    fast, slow = finalize([parse_nmea_fast(path)]), finalize([parse_nmea_slow(path)])
+    assert fast.vessels.equals(slow.vessels) and fast.quarantine.equals(slow.quarantine)
+    assert (fast.accepted, fast.rejects) == (1, {"checksum": 1, "duplicate": 2})

@@ -241,6 +241,7 @@ def test_every_line_gets_one_reason(tmp_path):
     good = tag(type1(), c=EPOCH0)
     part1, _ = sentences({"type": 5, "mmsi": SHIP2, "shipname": "LONELY"}, seq_id=2)
     base_station = sentences({"type": 4, "mmsi": 2_570_000, "lat": 60.0, "lon": 5.0})[0]
+    binary = sentences({"type": 8, "mmsi": SHIP, "data": b"\x01" * 8})[0]
     lines = [
         "# a comment",  # skipped
         good,  # 2 accepted
@@ -248,7 +249,7 @@ def test_every_line_gets_one_reason(tmp_path):
         tag(part1, c=EPOCH0),  # 4 missing_fragment: part 2 never comes
         "$GPRMC,213950.00,A,5250.53669,N,00542.34920,E,0.020,,070420,,,A*7D",  # 5 not_ais
         "$AIALR,000000.00,006,V,V,AIS: general failure*56",  # 6 not_ais
-        tag(base_station, c=EPOCH0),  # 7 unsupported_type (type 4)
+        tag(base_station, c=EPOCH0),  # 7 accepted: a base station report (stations table)
         tag(type1(mmsi=2_570_000), c=EPOCH0),  # 8 invalid_mmsi: base station
         tag(type1(mmsi=992_570_001), c=EPOCH0),  # 9 invalid_mmsi: AtoN
         tag(type1(mmsi=111_257_000), c=EPOCH0),  # 10 invalid_mmsi: SAR aircraft
@@ -262,6 +263,7 @@ def test_every_line_gets_one_reason(tmp_path):
         ),  # 14 malformed fill
         "",  # skipped
         "IamNotAnAisMessage1111",  # 16 not_ais
+        tag(binary, c=EPOCH0),  # 17 unsupported_type (type 8, binary broadcast)
     ]
     res = ingest(tmp_path, lines)
     assert reasons(res) == {
@@ -269,7 +271,6 @@ def test_every_line_gets_one_reason(tmp_path):
         4: "missing_fragment",
         5: "not_ais",
         6: "not_ais",
-        7: "unsupported_type",
         8: "invalid_mmsi",
         9: "invalid_mmsi",
         10: "invalid_mmsi",
@@ -278,11 +279,15 @@ def test_every_line_gets_one_reason(tmp_path):
         13: "bad_bit_count",
         14: "malformed",
         16: "not_ais",
+        17: "unsupported_type",
     }
-    assert (res.lines_read, res.accepted) == (14, 1)
+    assert (res.lines_read, res.accepted) == (15, 2)
     assert res.skipped == {"comment": 1, "blank": 1}
     raw = res.quarantine.filter(pl.col(s.LINE_NO) == 3)[s.RAW].item()
     assert raw == lines[2]
+    raw = res.quarantine.filter(pl.col(s.LINE_NO) == 17)[s.RAW].item()
+    assert raw == lines[16]  # an unsupported type keeps its raw line
+    assert res.stations[s.MMSI].to_list() == [2_570_000]
 
 
 def test_lone_second_fragment_is_missing_fragment(tmp_path):

@@ -46,6 +46,7 @@ def test_summary_is_json(tmp_path):
         "skipped": {"comment": 1},
         "positions": 1,
         "vessels": 0,
+        "stations": 0,
         "mmsi": 1,
     }
     assert set(res.rejects) <= set(REASONS)

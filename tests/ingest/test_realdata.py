@@ -21,7 +21,7 @@ from mda.errors import InputFormatError
 from mda.ingest import detect_format, read_input
 from mda.ingest._records import IngestResult, finalize
 from mda.ingest.formats import iter_text_lines
-from mda.ingest.nmea import POSITION_TYPES, STATIC_TYPES, Message, read_nmea
+from mda.ingest.nmea import POSITION_TYPES, STATIC_TYPES, STATION_TYPES, Message, read_nmea
 
 pytestmark = pytest.mark.realdata
 
@@ -87,11 +87,39 @@ def _expected(msg) -> dict:
             out[s.IMO] = d["imo"] or None
             out[s.DRAUGHT_M] = d["draught"] or None
             out[s.DESTINATION] = (d["destination"] or "").strip(" @") or None
+    if t in STATION_TYPES:
+        out.update(_expected_station(t, d))
+    return out
+
+
+def _expected_station(t: int, d: dict) -> dict:
+    """Station fields of a type 4 or 21 from pyais's asdict(): unavailable or out-of-range
+    positions, EPFD 0 and AtoN type 0 null; the name is pyais's full_name."""
+    located = abs(d["lat"]) <= 90 and abs(d["lon"]) <= 180
+    out = {
+        s.STATION_KIND: "base_station" if t == 4 else "aton",
+        s.LAT: d["lat"] if located else None,
+        s.LON: d["lon"] if located else None,
+        s.EPFD: d["epfd"] or None,
+    }
+    if t == 4:
+        try:
+            parts = (d["year"], d["month"], d["day"], d["hour"], d["minute"], d["second"])
+            out[s.REPORTED_TS] = datetime(*parts, tzinfo=UTC)
+        except ValueError:  # 0 or 24/60 = not available
+            out[s.REPORTED_TS] = None
+        return out
+    out[s.STATION_NAME] = d["full_name"].strip(" @") or None
+    out[s.AID_TYPE] = d["aid_type"] or None
+    aid = d["aid_type"]
+    out[s.AID_TYPE_NAME] = pyais.constants.NavAid(aid).name.lower() if aid else None
+    out[s.VIRTUAL_AID] = d["virtual_aid"]
+    out[s.OFF_POSITION] = d["off_position"] if d["second"] <= 59 else None
     return out
 
 
 def test_canonical_fields_agree_with_pyais(nmea_runs):
-    compared = 0
+    compared = stations = 0
     for path, _, messages in nmea_runs:
         for m in messages:
             if m.reason is not None:
@@ -104,9 +132,13 @@ def test_canonical_fields_agree_with_pyais(nmea_runs):
             keys = ours.keys() | expected.keys()  # a field the type lacks is null
             ours = {k: ours.get(k) for k in keys}
             expected = {k: expected.get(k) for k in keys}
+            when = ours.pop(s.REPORTED_TS, None), expected.pop(s.REPORTED_TS, None)
+            assert when[0] == when[1], (path, m.sentences[0].text)  # exact (approx: no dates)
             assert ours == pytest.approx(expected), (path, m.sentences[0].text)
             compared += 1
+            stations += theirs.msg_type in STATION_TYPES
     assert compared > 30_000
+    assert stations > 2_000  # types 4 and 21 are decoded, not quarantined
 
 
 def _fragment_payloads(raw: str) -> list[str]:
@@ -215,8 +247,8 @@ def test_dma_sample(shared_data):
     fate = _reasons(res)
     for row in raw.iter_rows(named=True):
         line, mobile = row[s.LINE_NO], row["Type of mobile"]
-        if mobile in ("Base Station", "AtoN"):
-            assert fate[line] == "invalid_mmsi", row
+        if mobile in ("Base Station", "AtoN"):  # the stations table
+            assert line not in fate or fate[line] == "duplicate", row
         elif row["Latitude"].startswith("91"):
             static = [row[c] for c in ("Callsign", "Name", "Width", "Length", "Destination")]
             has_static = (
@@ -237,6 +269,9 @@ def test_dma_sample(shared_data):
         9320063,
     )
     assert set(res.rejects) <= {"invalid_mmsi", "no_position", "duplicate"}
+    stations = raw.filter(pl.col("Type of mobile").is_in(["Base Station", "AtoN"]))
+    assert res.stations.height == stations.unique(subset=["MMSI", "Latitude", "Longitude"]).height
+    assert set(res.stations[s.MMSI]) == set(stations["MMSI"].cast(pl.Int64))
 
 
 def test_spire_export_is_a_clear_format_error(shared_data):

@@ -279,6 +279,20 @@ def test_open_fragment_at_shutdown_is_quarantined_not_dropped(tmp_path):
     assert q[s.REASON].to_list() == ["missing_fragment"] and q[s.RAW][0] == part1
 
 
+def test_station_reports_get_their_own_table(tmp_path):
+    from tests.ingest.factory import sentences
+
+    base_station = sentences({"type": 4, "mmsi": 2_570_000, "lat": 59.4, "lon": 5.3})[0]
+    sink = WindowedSink(tmp_path, timedelta(minutes=10), NmeaBatchDecoder("test"))
+    sink.add(base_station, T0)  # no time of its own: the receive time
+    sink.add(base_station, T0 + timedelta(seconds=1))  # heard again: duplicate
+    sink.process(sink.take(), now=T0, final=True)
+    stations = read_table(tmp_path, "stations")
+    assert stations[s.MMSI].to_list() == [2_570_000] and stations[s.TS].to_list() == [T0]
+    assert read_table(tmp_path, "quarantine")[s.REASON].to_list() == ["duplicate"]
+    assert (sink.totals.stations, sink.totals.accepted, sink.totals.lines_read) == (1, 1, 2)
+
+
 # --- aisstream websocket ---------------------------------------------------------------------
 
 META_TIME = "2024-03-05 12:00:00.123456789 +0000 UTC"

@@ -56,6 +56,19 @@ def make_vessels(rows: list[tuple[int, dt.datetime, str]]) -> pl.DataFrame:
     return s.conform(df, s.VESSELS_SCHEMA)
 
 
+def make_stations(day: dt.date = DAY) -> pl.DataFrame:
+    """A base station, and an AtoN reporting no position, as ingest gives them."""
+    rows = [
+        {s.MMSI: 2190066, s.TS: utc(day, 1), s.MSG_TYPE: 4, s.STATION_KIND: "base_station",
+         s.LAT: 56.53, s.LON: 8.17, s.EPFD: 7, s.REPORTED_TS: utc(day, 0, 59),
+         s.SOURCE: "nmea", s.SOURCES: ["nmea:a.nmea/BSVDM/s:rx1", 'x,"y"}']},
+        {s.MMSI: 992111840, s.TS: utc(day, 2), s.MSG_TYPE: 21, s.STATION_KIND: "aton",
+         s.STATION_NAME: 'WIND "FARM", NW', s.AID_TYPE: 20, s.AID_TYPE_NAME: "cardinal_mark_n",
+         s.VIRTUAL_AID: True, s.OFF_POSITION: None, s.SOURCE: "dma_csv"},
+    ]  # fmt: skip
+    return s.conform(pl.DataFrame(rows), s.STATIONS_SCHEMA)
+
+
 def make_event(
     event_id: str,
     *,

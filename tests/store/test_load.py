@@ -21,6 +21,7 @@ from tests.store.factories import (
     REGION,
     make_event,
     make_events,
+    make_stations,
     make_track,
     make_vessels,
     reference_layers,
@@ -35,7 +36,7 @@ def _count(conn: Connection, table: str) -> int:
 
 
 def _load(conn: Connection, day: dt.date = DAY, region: str = REGION, n: int = 24, **kw):
-    """Load a day of two 1-hourly tracks, one static report and two events."""
+    """Load a day of two 1-hourly tracks, one static report, two stations and two events."""
     events = make_events(
         [make_event(f"ev-{region}-{day}-{i}", day=day, region=region) for i in range(2)]
     )
@@ -43,6 +44,7 @@ def _load(conn: Connection, day: dt.date = DAY, region: str = REGION, n: int = 2
         "positions": make_track(211000001, day, n).vstack(make_track(211000002, day, n)),
         "vessels": make_vessels([(211000001, utc(day, 1), "NORDIC STAR")]),
         "events": events,
+        "stations": make_stations(day),
     }
     return load_day(conn, day, region=region, **{**frames, **kw})
 
@@ -51,8 +53,33 @@ def test_load_day_twice_gives_the_same_counts(pg_conn: Connection) -> None:
     first = _load(pg_conn)
     second = _load(pg_conn)
     assert first == second
-    assert first == {"positions": 48, "tracks": 2, "vessels": 1, "events": 2, "identities": 1}
-    assert [_count(pg_conn, t) for t in ("positions", "vessels", "events")] == [48, 1, 2]
+    assert first == {
+        "positions": 48, "tracks": 2, "vessels": 1, "stations": 2, "events": 2, "identities": 1
+    }  # fmt: skip
+    tables = ("positions", "vessels", "stations", "events")
+    assert [_count(pg_conn, t) for t in tables] == [48, 1, 2, 2]
+
+
+def test_station_fields_round_trip(pg_conn: Connection) -> None:
+    _load(pg_conn)
+    query = text(
+        "SELECT mmsi, ts, msg_type, station_kind, lat, lon, station_name, aid_type, "
+        "aid_type_name, virtual_aid, off_position, epfd, reported_ts, source, sources, "
+        "ST_AsText(geom) AS geom, ST_SRID(geom) AS srid, region, day "
+        "FROM mda.stations ORDER BY mmsi"
+    )
+    got = pg_conn.execute(query).mappings().all()
+    want = make_stations().to_dicts()
+    for row, expected in zip(got, want, strict=True):
+        assert {k: row[k] for k in expected} == expected
+        assert (row["region"], row["day"]) == (REGION, DAY)
+    assert (got[0]["geom"], got[0]["srid"]) == ("POINT(8.17 56.53)", 4326)
+    assert got[1]["geom"] is None  # no position, no geometry
+
+
+def test_station_reports_of_another_day_are_refused(pg_conn: Connection) -> None:
+    with pytest.raises(StoreError, match="station report timestamp falls on 2024-03-05"):
+        _load(pg_conn, stations=make_stations(DAY + dt.timedelta(days=1)))
 
 
 def test_reloading_a_day_replaces_it_and_only_it(pg_conn: Connection) -> None:

@@ -24,6 +24,7 @@ from tests.store.factories import (
     make_event,
     make_events,
     make_positions,
+    make_stations,
     make_vessels,
     reference_layers,
     utc,
@@ -216,6 +217,7 @@ def _good_data(conn: Connection) -> None:
         vessels=make_vessels([(211000001, utc(DAY, 0), "A")]),
         events=make_events([make_event("e1")]),
         region=REGION,
+        stations=make_stations(),  # one without a position: no geometry, not a bad SRID
     )
 
 
