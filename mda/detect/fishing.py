@@ -244,8 +244,9 @@ def movement_features(positions: pl.LazyFrame) -> pl.LazyFrame:
     stretching one report). Speed is SOG, else the implied speed over at least MIN_BASE_S
     seconds; course is COG, else the bearing over the same base. ``net_speed`` (kn) is the
     mean velocity, i.e. net displacement / time; ``straightness`` is net / mean speed;
-    ``turn{W}m_deg`` compares the mean heading W minutes before and after; the ``since`` /
-    ``until_stop_min`` features are minutes to the nearest report below STOP_KN.
+    ``turn{W}m_deg`` compares the mean heading W minutes before and after;
+    ``since``/``until_stop_min`` and ``since``/``until_run_min`` are minutes to the nearest
+    report below STOP_KN and at MID_KN or more (see ``_stop_times``).
     """
     back = [e for m in WINDOWS_MIN for e in _window_sums("_t", f"b{m}m", m)]
     ahead = [e for m in WINDOWS_MIN for e in _window_sums("_rt", f"a{m}m", m)]

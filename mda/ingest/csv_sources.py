@@ -542,7 +542,7 @@ def _stations(out: pl.DataFrame) -> pl.DataFrame | None:
     position (null when not available or out of range), name and EPFD."""
     if _ST_KIND not in out.columns or out[_ST_KIND].null_count() == out.height:
         return None
-    located = pl.col(s.LAT).is_between(-90.0, 90.0) & pl.col(s.LON).is_between(-180.0, 180.0)
+    located = r.has_position()
     rows = out.filter(pl.col(_ST_KIND).is_not_null()).select(
         r.REC_ID,
         pl.col(_ST_KIND).alias(s.STATION_KIND),
