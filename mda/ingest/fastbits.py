@@ -23,7 +23,7 @@ _ONES = np.uint64(0x0101010101010101)
 _M16 = np.uint64(0x00FF00FF00FF00FF)
 _M32 = np.uint64(0x0000FFFF0000FFFF)
 _M48 = np.uint64(0xFFFFFFFF)
-_SHIP_TYPE_5 = np.array([int(ShipType.from_value(v) or 0) for v in range(256)], dtype=np.int64)
+SHIP_TYPE_5 = np.array([int(ShipType.from_value(v) or 0) for v in range(256)], dtype=np.int64)
 """pyais's type 5 ship type (its ShipType enum folds unknown codes: 57 -> 56, 100 -> 0)."""
 
 Fields = dict[str, Any]
@@ -191,7 +191,7 @@ def decode_static5(w: list[np.ndarray]) -> Fields:
         s.IMO: _nonzero(bits(w, 40, 30)),
         s.CALL_SIGN: text(w, 70, 7),
         s.VESSEL_NAME: text(w, 112, 20),
-        s.SHIP_TYPE: _nonzero(_SHIP_TYPE_5[bits(w, 232, 8)]),
+        s.SHIP_TYPE: _nonzero(SHIP_TYPE_5[bits(w, 232, 8)]),
         **_dims(bits(w, 240, 9), bits(w, 249, 9), bits(w, 258, 6), bits(w, 264, 6)),
         s.DRAUGHT_M: _nonzero(bits(w, 294, 8), 10.0),
         s.DESTINATION: text(w, 302, 20),

@@ -38,6 +38,7 @@ import polars as pl
 from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest import fastbits as fb
+from mda.ingest import fastkernel as fk
 from mda.ingest.fastscan import ARMOUR, pack_text, read_lines, scan, window
 from mda.ingest.nmea import (
     ALLOWED_BITS,
@@ -344,6 +345,53 @@ class _Columns:
         return pl.DataFrame(cols)
 
 
+def _positions(buf: np.ndarray, at: np.ndarray) -> tuple[fb.Fields, np.ndarray]:
+    """Canonical fields of the 168-bit position reports at ``at`` (compiled:
+    :func:`mda.ingest.fastkernel.decode_positions`), and their payload bytes (n x 28)."""
+    mmsi, msg_type, lat, lon, sog, cog, heading, status, chars = fk.positions(buf, at)
+    fields = {
+        s.MMSI: mmsi,
+        s.MSG_TYPE: msg_type,
+        s.LAT: lat,
+        s.LON: lon,
+        s.SOG_KN: np.ma.masked_invalid(sog, copy=False),
+        s.COG_DEG: np.ma.masked_invalid(cog, copy=False),
+        s.HEADING_DEG: np.ma.masked_invalid(heading, copy=False),
+        s.NAV_STATUS: np.ma.masked_array(status, status < 0),
+    }
+    return fields, chars
+
+
+def _text(chars: np.ndarray) -> pl.Series:
+    """6-bit ASCII texts (n x width bytes) as ``mda.ingest.fastbits.text`` gives them."""
+    raw = pl.Series(np.ascontiguousarray(chars).view(f"S{chars.shape[1]}").ravel())
+    out = raw.cast(pl.String).str.strip_chars(" @")
+    return out.set(out == "", None)  # type: ignore[arg-type]
+
+
+def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
+             ) -> tuple[fb.Fields, np.ndarray]:  # fmt: skip
+    """Canonical fields of the type 5 reports of 71 characters, ``len1`` at ``at1`` and the
+    rest at ``at2`` (compiled: :func:`mda.ingest.fastkernel.decode_static5`), and their
+    payload bytes (n x 71)."""
+    got = fk.decode_static5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
+    mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest, chars = got
+    fields = {
+        s.MMSI: mmsi,
+        s.MSG_TYPE: msg_type,
+        s.AIS_CLASS: pl.Series(["A"]).gather(np.zeros(len(mmsi), dtype=np.int64)),
+        s.IMO: np.ma.masked_equal(imo, 0, copy=False),
+        s.CALL_SIGN: _text(call_sign),
+        s.VESSEL_NAME: _text(name),
+        s.SHIP_TYPE: np.ma.masked_equal(ship_type, 0, copy=False),
+        s.LENGTH_M: np.ma.masked_equal(length, 0, copy=False),
+        s.WIDTH_M: np.ma.masked_equal(width, 0, copy=False),
+        s.DRAUGHT_M: np.ma.masked_equal(draught, 0, copy=False),
+        s.DESTINATION: _text(dest),
+    }
+    return fields, chars
+
+
 class _Records:
     """Decodes the units into :class:`_Columns`, one kind at a time."""
 
@@ -360,9 +408,13 @@ class _Records:
     def single(self, kind: int, rows: np.ndarray, g: np.ndarray) -> None:
         """Decoded single-sentence records (positions or type 24, 28 characters)."""
         at = self._sent(rows, "payload_at")
-        w = fb.payload_words(self.buf, at, 28)
-        self.out.add_fields(g, fb.decode_positions(w) if kind == POS else fb.decode_static24(w))
-        self.out.add(g, r._PAYLOAD, payload_text(self.buf, at, np.full(len(at), 28), at, 28))
+        if kind == POS:
+            fields, chars = _positions(self.buf, at)
+            self.out.add_fields(g, fields)
+            self.out.add(g, r._PAYLOAD, pl.Series(chars.view("S28").ravel()).cast(pl.String))
+        else:
+            self.out.add_fields(g, fb.decode_static24(fb.payload_words(self.buf, at, 28)))
+            self.out.add(g, r._PAYLOAD, payload_text(self.buf, at, np.full(len(at), 28), at, 28))
         self.out.add(g, s.TS, self.sent["ts"].gather(rows))
         self._origin(g, rows)
 
@@ -371,8 +423,9 @@ class _Records:
         second = rows + (n == 2)
         at1, at2 = self._sent(rows, "payload_at"), self._sent(second, "payload_at")
         len1 = np.where(n == 2, self._sent(rows, "plen"), 71)
-        self.out.add_fields(g, fb.decode_static5(fb.joined_words(self.buf, at1, len1, at2, 71)))
-        self.out.add(g, r._PAYLOAD, payload_text(self.buf, at1, len1, at2, 71))
+        fields, chars = _static5(self.buf, at1, len1, at2)
+        self.out.add_fields(g, fields)
+        self.out.add(g, r._PAYLOAD, pl.Series(chars.view("S71").ravel()).cast(pl.String))
         ts = pl.select(pl.coalesce(self.sent["ts"].gather(rows), self.sent["ts"].gather(second)))
         self.out.add(g, s.TS, ts.to_series())
         self._origin(g, rows)
@@ -476,7 +529,6 @@ def _order(at_fast: np.ndarray, at_slow: np.ndarray) -> tuple[np.ndarray, np.nda
     g_fast = np.arange(len(at_fast)) + np.searchsorted(at_slow, at_fast, side="left")
     g_slow = np.arange(len(at_slow)) + np.searchsorted(at_fast, at_slow, side="right")
     return g_fast, g_slow
-
 
 
 def parse_nmea_fast(path: Path) -> r.Parsed:

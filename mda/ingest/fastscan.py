@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
+from mda.ingest.fastkernel import scan_lines
 from mda.ingest.formats import DECOMPRESS_ERRORS, compression, open_binary, truncated_error
 from mda.ingest.nmea import _EPOCH_MAX, _EPOCH_MIN
 from mda.schema import UTC_TS
@@ -288,7 +289,37 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
     (the 5 bytes ``AIVDM`` packed, see :func:`pack_text`), ``key`` (sequence id, comma and
     channel packed), ``tagged`` (the line has a tag block), ``ts`` (UTC, null when the line
     carries no usable time), ``station`` (tag block ``s:``, null when none).
+
+    Lines in the two common forms are read by the compiled
+    :func:`mda.ingest.fastkernel.scan_simple` (in parallel); the others by :func:`scan_vectorised`.
     """
+    lengths = lines.str.len_bytes().cast(pl.Int64).to_numpy()
+    simple, cols = scan_lines(buf, offsets, lengths, _EPOCH_MIN, _EPOCH_MAX)
+    names = ("idx", "ok", "payload_at", "plen", "count", "num", "fill", "head", "key",
+             "tagged", "ts")  # fmt: skip
+    frame = pl.DataFrame(dict(zip(names, cols, strict=True))).select(
+        *(c for c in _COLUMNS if c not in ("ts", "station", "ok")),
+        pl.when(pl.col("ts") >= 0).then(pl.col("ts")).cast(UTC_TS).alias("ts"),
+        pl.lit(None, pl.String).alias("station"),
+        "ok",
+    )
+    if frame.height == lines.len():
+        return frame
+    rest = np.flatnonzero(~simple)
+    other = scan_vectorised(lines.gather(rest), buf, offsets[rest])
+    other = other.with_columns(pl.Series("idx", rest).gather(other["idx"]))
+    return pl.concat([frame, other]).sort("idx")
+
+
+_COLUMNS = ("idx", "payload_at", "plen", "count", "num", "fill", "head", "key", "tagged", "ts",
+            "station", "ok")  # fmt: skip
+"""The columns of :func:`scan`, in order."""
+
+
+def scan_vectorised(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame:
+    """:func:`scan` of any lines (``offsets``: where each starts in ``buf``) with polars
+    expressions and numpy: the regular expression :data:`SHAPE`, then byte arithmetic for
+    the common forms and string expressions for the others."""
     rows = _shape_lines(lines)
     u64 = loads(buf)
     idx, bang, bs = rows["idx"], rows["bang"], rows["bs"]

@@ -17,7 +17,8 @@ import pytest
 from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest import fastdecode as fd
-from mda.ingest.fastscan import read_lines, scan
+from mda.ingest import fastkernel as fk
+from mda.ingest.fastscan import read_lines, scan, scan_vectorised
 from mda.ingest.formats import iter_text_lines
 from mda.sim import encode_nmea, make_track
 from tests.ingest.factory import (
@@ -189,6 +190,30 @@ def test_mutated_lines(tmp_path):
     parsed = assert_same(write_lines(tmp_path / "a.nmea", out))
     reasons = parsed.records[s.REASON].value_counts()
     assert reasons.height > 1  # some lines did break
+
+
+def test_compiled_scan_takes_the_common_forms(tmp_path):
+    """The compiled scan reads bare and time-tagged sentences itself (a wrong checksum
+    included) and leaves the rest (station tags, epochs around the sentence, damage) to the
+    expression scan; the rows are the same either way."""
+    bad_tag = "\\c:" + str(EPOCH0) + "*00\\" + type1()
+    common = [type1(), tag(type1(), c=EPOCH0), type18(), tag(type18(), c=EPOCH0 * 1000),
+              corrupt_checksum(type1()), bad_tag]  # fmt: skip
+    other = [tag(type1(), c=EPOCH0, s="rcv1"), f"{EPOCH0} {type1()}", f"{type1()},{EPOCH0}",
+             tag(type1(), c=EPOCH0 * 10000), type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0",
+             ""]  # fmt: skip
+    path = write_lines(tmp_path / "a.nmea", common + other)
+    text_lines, buf, offsets = read_lines(path)
+    lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy()
+    simple, _ = fk.scan_lines(buf, offsets, lengths, 0, 2**40)
+    assert simple.tolist() == [True] * len(common) + [False] * len(other)
+    compiled = scan(text_lines, buf, offsets)
+    assert compiled.equals(scan_vectorised(text_lines, buf, offsets))
+    assert compiled["idx"].to_list() == list(range(10))  # the damaged ones are not AIS
+    assert compiled["ok"].to_list() == [True] * 4 + [False] * 2 + [True] * 4
+    assert compiled["station"].to_list()[6] == "rcv1"
+    # bare sentences and a 14-digit tag time have no time
+    assert compiled["ts"].is_null().to_list() == [1, 0, 1, 0, 1, 0, 0, 0, 0, 1]
 
 
 @pytest.mark.realdata

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from mda import schema as s
 from mda.errors import InputFileError, InputFormatError
 from mda.ingest import REASONS, read_input, read_inputs
+from mda.ingest.fastscan import read_lines, scan, scan_vectorised
 from mda.ingest.formats import DMA_COLUMNS, NOAA_COLUMNS
 from mda.lake import partition_dir, scan_partition, write_partition
 from tests.ingest.factory import EPOCH0, SHIP, T0, pghp, position, sentences, tag
@@ -187,6 +188,23 @@ def test_fast_path_equals_the_pyais_reader(workdir, lines, newline):
     path = workdir / "fastslow.nmea"  # a valid first line: not a zip or gzip by its magic
     path.write_bytes(newline.join([tag(TYPE1, c=EPOCH0).encode(), *lines]) + newline)
     assert_same(path)
+
+
+@FUZZ
+@given(
+    lines=st.lists(FAST_OR_NOT, max_size=40),
+    newline=st.sampled_from([b"\n", b"\r\n"]),
+)
+@example(lines=GLUED, newline=b"\n")
+def test_compiled_scan_equals_the_expression_scan(workdir, lines, newline):
+    # the compiled line scan takes the common forms; the polars scan applies the whole
+    # expression to every line: both must give the same rows and fields
+    path = workdir / "scan.nmea"
+    path.write_bytes(newline.join([tag(TYPE1, c=EPOCH0).encode(), *lines]) + newline)
+    text_lines, buf, offsets = read_lines(path)
+    compiled = scan(text_lines, buf, offsets)
+    assert compiled.equals(scan_vectorised(text_lines, buf, offsets))
+    assert compiled.height >= 1  # the first line at least
 
 
 @FUZZ

@@ -1,0 +1,335 @@
+"""Compiled loops (numba) for the NMEA fast path: the line scan and the position decode.
+
+:func:`scan_simple` reads the lines in the two common forms, a bare sentence
+(``!AIVDM,1,1,,A,<payload>,0*hh``) or one with a time tag block
+(``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``), and nothing before or after, in one pass over the
+bytes: it checks every character class of :data:`mda.ingest.fastscan.SHAPE` and both
+checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns. Every other line
+(a station ``s:`` field, a leading or trailing epoch, anything unusual) is left to the
+vectorised polars path, which applies the full expression; so the lines taken here are
+exactly those that path would call simple, with the same fields (a test compares both).
+
+:func:`decode_positions` cuts the fields of 168-bit type 1/2/3/18 reports from their 28
+payload characters, and :func:`decode_static5` those of 424-bit type 5 reports (one or two
+parts), with the same integer arithmetic as :mod:`mda.ingest.fastbits` (and
+pyais): lat/lon ``((10 v + 3) // 6) / 1e6``, speed and course ``v / 10``.
+
+Both release the GIL: :func:`scan_lines` and :func:`positions` run them over parts of the
+input in threads, one per core. Compiled once per machine and cached beside this file
+(numba ``cache=True``); the first call after installation takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numba import njit
+
+_BANG, _COMMA, _STAR, _BACKSLASH = 33, 44, 42, 92
+
+
+@njit(cache=True, inline="always")
+def _hex(c: int) -> int:
+    """Value of a hex digit character, -1 for any other byte."""
+    if 48 <= c <= 57:
+        return c - 48
+    if 65 <= c <= 70:
+        return c - 55
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+@njit(cache=True, inline="always")
+def _printable(c: int) -> bool:
+    """A byte of a sequence id or channel field: printable ASCII without ``\\ ! $ * ,``."""
+    return 32 <= c <= 126 and c != 92 and c != 33 and c != 36 and c != 42 and c != 44
+
+
+@njit(cache=True, inline="always")
+def _armoured(c: int) -> bool:
+    """A payload character (``0``-``W`` or `````-``w``)."""
+    return 48 <= c <= 87 or 96 <= c <= 119
+
+
+@njit(cache=True, inline="always")
+def _talker(c: int) -> bool:
+    return 65 <= c <= 90 or 48 <= c <= 57 or c == 45
+
+
+@njit(cache=True, nogil=True)
+def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no-untyped-def]
+    """Lines of the two common forms (see the module docstring).
+
+    Returns ``(simple, n, idx, ok, payload_at, plen, count, num, fill, head, key, tagged,
+    ts)``: ``simple`` flags every line taken; the other arrays hold the ``n`` taken lines
+    in file order (their first ``n`` elements) as :func:`mda.ingest.fastscan.scan` names
+    them, ``ts`` in microseconds (-1: no usable time).
+    """
+    n_lines = len(offsets)
+    simple = np.zeros(n_lines, dtype=np.bool_)
+    idx = np.empty(n_lines, dtype=np.int64)
+    ok = np.empty(n_lines, dtype=np.bool_)
+    payload_at = np.empty(n_lines, dtype=np.int64)
+    plen = np.empty(n_lines, dtype=np.int64)
+    count = np.empty(n_lines, dtype=np.int8)
+    num = np.empty(n_lines, dtype=np.int8)
+    fill = np.empty(n_lines, dtype=np.int8)
+    head = np.empty(n_lines, dtype=np.int64)
+    key = np.empty(n_lines, dtype=np.int64)
+    tagged = np.empty(n_lines, dtype=np.bool_)
+    ts = np.empty(n_lines, dtype=np.int64)
+    j = 0
+    for i in range(n_lines):
+        p = offsets[i]
+        end = p + lengths[i]
+        o = p
+        t = -1
+        tag_ok = True
+        has_tag = False
+        if lengths[i] == 0:
+            continue
+        if buf[p] == _BACKSLASH:  # \c:<digits>*hh\
+            has_tag = True
+            if p + 3 >= end or buf[p + 1] != 99 or buf[p + 2] != 58:
+                continue
+            q = p + 3
+            value = 0
+            while q < end and 48 <= buf[q] <= 57 and q - p - 3 < 14:
+                value = value * 10 + (buf[q] - 48)
+                q += 1
+            n_digits = q - p - 3
+            if n_digits < 9 or n_digits > 13 or q + 4 > end or buf[q] != _STAR:
+                continue
+            h1, h2 = _hex(buf[q + 1]), _hex(buf[q + 2])
+            if h1 < 0 or h2 < 0 or buf[q + 3] != _BACKSLASH:
+                continue
+            x = 0
+            for k in range(p + 1, q):
+                x ^= buf[k]
+            tag_ok = x == h1 * 16 + h2
+            if value >= 100_000_000_000:  # milliseconds
+                secs, micros = value // 1000, (value % 1000) * 1000
+            else:
+                secs, micros = value, 0
+            if epoch_min <= secs < epoch_max:
+                t = secs * 1_000_000 + micros
+            o = q + 4
+        # !xxVDM,n,m,
+        if o + 11 > end or buf[o] != _BANG or not (_talker(buf[o + 1]) and _talker(buf[o + 2])):
+            continue
+        if buf[o + 3] != 86 or buf[o + 4] != 68 or (buf[o + 5] != 77 and buf[o + 5] != 79):
+            continue
+        if buf[o + 6] != _COMMA or buf[o + 8] != _COMMA or buf[o + 10] != _COMMA:
+            continue
+        c_count, c_num = buf[o + 7], buf[o + 9]
+        if not (49 <= c_count <= 50 and 49 <= c_num <= 50):
+            continue
+        # sequence id, channel
+        q = o + 11
+        while q < end and _printable(buf[q]):
+            q += 1
+        if q >= end or buf[q] != _COMMA:
+            continue
+        q += 1
+        while q < end and _printable(buf[q]):
+            q += 1
+        if q >= end or buf[q] != _COMMA:
+            continue
+        second = q  # the comma ending the channel
+        q += 1
+        start = q
+        while q < end and _armoured(buf[q]):
+            q += 1
+        # <payload>,<fill>*hh and the end of the line
+        if q == start or q + 5 != end or buf[q] != _COMMA or buf[q + 2] != _STAR:
+            continue
+        c_fill = buf[q + 1]
+        h1, h2 = _hex(buf[q + 3]), _hex(buf[q + 4])
+        if not (48 <= c_fill <= 53) or h1 < 0 or h2 < 0:
+            continue
+        sstar = q + 2
+        x = 0
+        for k in range(o + 1, sstar):
+            x ^= buf[k]
+        # as the polars path: the sequence id and channel must fit 7 bytes (packed key)
+        width = second - (o + 11)
+        fits = width <= 7
+        packed = 0
+        if fits:
+            for k in range(width):
+                packed |= np.int64(buf[o + 11 + k]) << (8 * k)
+        h = 0
+        for k in range(5):
+            h |= np.int64(buf[o + 1 + k]) << (8 * k)
+        at = o + 12 + (width if fits else -1)
+        simple[i] = True
+        idx[j] = i
+        ok[j] = fits and tag_ok and x == h1 * 16 + h2
+        payload_at[j] = at
+        plen[j] = sstar - 2 - at
+        count[j] = c_count - 48
+        num[j] = c_num - 48
+        fill[j] = c_fill - 48
+        head[j] = h
+        key[j] = packed
+        tagged[j] = has_tag
+        ts[j] = t
+        j += 1
+    return simple, j, idx, ok, payload_at, plen, count, num, fill, head, key, tagged, ts
+
+
+@njit(cache=True, inline="always")
+def _field(w, start: int, width: int, signed: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """``width`` (<= 30) bits at bit ``start`` of the 48-bit words ``w``."""
+    i, o = start // 48, start % 48
+    if o + width <= 48:
+        v = (w[i] >> (48 - o - width)) & ((1 << width) - 1)
+    else:
+        low = o + width - 48
+        v = ((w[i] & ((1 << (48 - o)) - 1)) << low) | (w[i + 1] >> (48 - low))
+    if signed and v >= 1 << (width - 1):
+        v -= 1 << width
+    return v
+
+
+@njit(cache=True, nogil=True)
+def decode_positions(buf, payload_at):  # type: ignore[no-untyped-def]
+    """Fields of the 168-bit type 1/2/3/18 reports whose 28 payload characters start at
+    ``payload_at`` (checked armoured characters).
+
+    Returns ``(mmsi, msg_type, lat, lon, sog, cog, heading, status, chars)``: floats are NaN
+    where the report says "not available" (speed 1023, course 3600, heading >= 360), status
+    is -1 where there is none (type 18) or it is 15; ``chars`` holds the payload bytes
+    (n x 28)."""
+    n = len(payload_at)
+    mmsi = np.empty(n, dtype=np.int64)
+    msg_type = np.empty(n, dtype=np.int64)
+    lat = np.empty(n, dtype=np.float64)
+    lon = np.empty(n, dtype=np.float64)
+    sog = np.empty(n, dtype=np.float64)
+    cog = np.empty(n, dtype=np.float64)
+    heading = np.empty(n, dtype=np.float64)
+    status = np.empty(n, dtype=np.int64)
+    chars = np.empty((n, 28), dtype=np.uint8)
+    w = np.zeros(4, dtype=np.int64)
+    for r in range(n):
+        w[:] = 0
+        at = payload_at[r]
+        for k in range(28):
+            c = buf[at + k]
+            chars[r, k] = c
+            v = np.int64(c) - 48
+            if v > 40:
+                v -= 8
+            bit = 6 * k
+            w[bit // 48] |= v << (42 - bit % 48)
+        t = _field(w, 0, 6)
+        b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
+        msg_type[r] = t
+        mmsi[r] = _field(w, 8, 30)
+        lon[r] = ((10 * _field(w, 61 - b, 28, True) + 3) // 6) / 1e6
+        lat[r] = ((10 * _field(w, 89 - b, 27, True) + 3) // 6) / 1e6
+        speed = _field(w, 50 - b, 10)
+        course = _field(w, 116 - b, 12)
+        head = _field(w, 128 - b, 9)
+        sog[r] = speed / 10.0 if speed < 1023 else np.nan
+        cog[r] = course / 10.0 if course < 3600 else np.nan
+        heading[r] = float(head) if head < 360 else np.nan
+        st = _field(w, 38, 4)
+        status[r] = -1 if t == 18 or st == 15 else st
+    return mmsi, msg_type, lat, lon, sog, cog, heading, status, chars
+
+
+@njit(cache=True, inline="always")
+def _text(w, start: int, out, r: int) -> None:  # type: ignore[no-untyped-def]
+    """6-bit ASCII characters at bit ``start`` into row ``r`` of ``out`` (as pyais: codes
+    below 32 are letters, 64 added)."""
+    for k in range(out.shape[1]):
+        code = _field(w, start + 6 * k, 6)
+        out[r, k] = code + 64 if code < 32 else code
+
+
+@njit(cache=True, nogil=True)
+def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-def]
+    """Fields of 424-bit type 5 reports: 71 payload characters, ``len1`` of them at
+    ``at1`` and the rest at ``at2`` (a second part). ``ship_types`` maps the 8-bit code to
+    pyais's ship type.
+
+    Returns ``(mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
+    destination, chars)``: numbers are 0 where the report says "not available", texts are
+    raw 6-bit ASCII (n x 7, n x 20, n x 20), ``chars`` the payload bytes (n x 71)."""
+    n = len(at1)
+    mmsi = np.empty(n, dtype=np.int64)
+    msg_type = np.empty(n, dtype=np.int64)
+    imo = np.empty(n, dtype=np.int64)
+    ship_type = np.empty(n, dtype=np.int64)
+    length = np.empty(n, dtype=np.float64)
+    width = np.empty(n, dtype=np.float64)
+    draught = np.empty(n, dtype=np.float64)
+    call_sign = np.empty((n, 7), dtype=np.uint8)
+    name = np.empty((n, 20), dtype=np.uint8)
+    destination = np.empty((n, 20), dtype=np.uint8)
+    chars = np.empty((n, 71), dtype=np.uint8)
+    w = np.zeros(9, dtype=np.int64)
+    for r in range(n):
+        w[:] = 0
+        for k in range(71):
+            c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
+            chars[r, k] = c
+            v = np.int64(c) - 48
+            if v > 40:
+                v -= 8
+            bit = 6 * k
+            w[bit // 48] |= v << (42 - bit % 48)
+        msg_type[r] = _field(w, 0, 6)
+        mmsi[r] = _field(w, 8, 30)
+        imo[r] = _field(w, 40, 30)
+        ship_type[r] = ship_types[_field(w, 232, 8)]
+        length[r] = _field(w, 240, 9) + _field(w, 249, 9)
+        width[r] = _field(w, 258, 6) + _field(w, 264, 6)
+        draught[r] = _field(w, 294, 8) / 10.0
+        _text(w, 70, call_sign, r)
+        _text(w, 112, name, r)
+        _text(w, 302, destination, r)
+    return (mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
+            destination, chars)  # fmt: skip
+
+
+def _parts(n: int, min_size: int = 100_000) -> list[tuple[int, int]]:
+    """(start, stop) of one part of ``range(n)`` per core (one part when ``n`` is small)."""
+    k = max(1, min(os.cpu_count() or 1, n // min_size))
+    cuts = [n * i // k for i in range(k + 1)]
+    return list(itertools.pairwise(cuts))
+
+
+def scan_lines(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, epoch_min: int,
+               epoch_max: int) -> tuple[np.ndarray, list[np.ndarray]]:  # fmt: skip
+    """:func:`scan_simple` of all lines, in parts run in parallel: (``simple``, the other
+    arrays cut to the lines taken, ``idx`` counting from the first line)."""
+    parts = _parts(len(offsets))
+    with ThreadPoolExecutor(len(parts)) as pool:
+        got = list(pool.map(
+            lambda ab: scan_simple(buf, offsets[ab[0]:ab[1]], lengths[ab[0]:ab[1]], epoch_min,
+                                   epoch_max),
+            parts,
+        ))  # fmt: skip
+    simple = np.concatenate([g[0] for g in got])
+    cols = []
+    for c in range(2, len(got[0])):
+        pieces = [g[c][: g[1]] for g in got]
+        if c == 2:  # idx: from the part's first line to the file's
+            pieces = [p + a for p, (a, _) in zip(pieces, parts, strict=True)]
+        cols.append(np.concatenate(pieces))
+    return simple, cols
+
+
+def positions(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
+    """:func:`decode_positions`, in parts run in parallel."""
+    parts = _parts(len(payload_at))
+    with ThreadPoolExecutor(len(parts)) as pool:
+        got = list(pool.map(lambda ab: decode_positions(buf, payload_at[ab[0] : ab[1]]), parts))
+    return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
