@@ -9,7 +9,9 @@ One websocket message is one JSON object::
 
 Mapped kinds (``MESSAGE_KINDS``): ``PositionReport`` (types 1-3),
 ``StandardClassBPositionReport`` (18), ``ExtendedClassBPositionReport`` (19),
-``ShipStaticData`` (5) and ``StaticDataReport`` (24, part A or B). The fields are handed to
+``ShipStaticData`` (5), ``StaticDataReport`` (24, part A or B), and the fixed stations'
+``BaseStationReport`` (4) and ``AidsToNavigationReport`` (21, name and name extension
+joined), which go to the ``stations`` table. The fields are handed to
 :func:`mda.ingest.nmea.canonical_fields`, so "not available" values get exactly the NMEA
 treatment (SOG 102.3, COG 360, heading 511, nav status 15 -> null; lat 91 / lon 181 ->
 ``no_position``; zero dimensions, IMO, type -> null). ``MMSI`` is the message's ``UserID``
@@ -150,6 +152,35 @@ def _static_report(body: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _located(body: dict[str, Any]) -> dict[str, Any]:
+    return {"lat": _num(body.get("Latitude")), "lon": _num(body.get("Longitude"))}
+
+
+def _base_station(body: dict[str, Any]) -> dict[str, Any]:
+    keys = {"year": "UtcYear", "month": "UtcMonth", "day": "UtcDay", "hour": "UtcHour",
+            "minute": "UtcMinute", "second": "UtcSecond"}  # fmt: skip
+    return {**_located(body), "epfd": _int(body.get("FixType")),
+            **{attr: _int(body.get(k)) for attr, k in keys.items()}}  # fmt: skip
+
+
+def _aid_to_navigation(body: dict[str, Any]) -> dict[str, Any]:
+    # joined after trimming each, as pyais joins the NMEA fields
+    name, extension = (_text(body.get(k)) or "" for k in ("Name", "NameExtension"))
+    return {
+        **_located(body), "epfd": _int(body.get("Fixtype", body.get("FixType"))),
+        "aid_type": _int(body.get("Type")),
+        "full_name": name.strip(" @") + extension.strip(" @"),
+        "virtual_aid": _bool(body.get("VirtualAtoN")),
+        "off_position": _bool(body.get("OffPosition")), "second": _int(body.get("Timestamp")),
+    }  # fmt: skip
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"not a boolean: {value!r}")
+
+
 _Mapper = Callable[[dict[str, Any]], dict[str, Any]]
 MESSAGE_KINDS: dict[str, tuple[tuple[int, ...], _Mapper]] = {
     "PositionReport": ((1, 2, 3), _position),
@@ -157,6 +188,8 @@ MESSAGE_KINDS: dict[str, tuple[tuple[int, ...], _Mapper]] = {
     "ExtendedClassBPositionReport": ((19,), _extended_b),
     "ShipStaticData": ((5,), _ship_static),
     "StaticDataReport": ((24,), _static_report),
+    "BaseStationReport": ((4,), _base_station),
+    "AidsToNavigationReport": ((21,), _aid_to_navigation),
 }
 """aisstream MessageType -> (the AIS message types it carries, field mapper)."""
 _POSITION_KINDS = ("PositionReport", "StandardClassBPositionReport", "ExtendedClassBPositionReport")
@@ -202,15 +235,25 @@ def message_fields(text: str, received: datetime) -> dict[str, Any] | str:
 
 
 def parse_messages(batch: Sequence[Received], source: str = SOURCE_NAME) -> r.Parsed:
-    """Records and lines (one line per message) of a batch of aisstream JSON messages."""
+    """Records and lines (one line per message) of a batch of aisstream JSON messages;
+    base stations and aids to navigation with their station fields (``Parsed.stations``)."""
     rows: list[dict[str, Any]] = []
+    stations: list[dict[str, Any]] = []
     for rec_id, item in enumerate(batch):
         got = message_fields(item.text, item.received)
         row: dict[str, Any] = {s.REASON: got} if isinstance(got, str) else dict(got)
         row.update({r.REC_ID: rec_id, s.SOURCE: SOURCE_NAME})
+        if s.STATION_KIND in row:  # the records frame keeps no station field
+            stations.append(row)
+            row = {k: row[k] for k in (r.REC_ID, s.MMSI, s.MSG_TYPE, s.TS, s.SOURCE)}
+            row[r.IS_POSITION_REPORT] = False
         rows.append(row)
     records = pl.DataFrame(
         {k: [row.get(k) for row in rows] for k in r.RECORDS_SCHEMA}, schema=r.RECORDS_SCHEMA
+    )
+    station_fields = pl.DataFrame(
+        {k: [row.get(k) for row in stations] for k in r.STATION_FIELDS_SCHEMA},
+        schema=r.STATION_FIELDS_SCHEMA,
     )
     lines = pl.DataFrame(
         {
@@ -221,7 +264,7 @@ def parse_messages(batch: Sequence[Received], source: str = SOURCE_NAME) -> r.Pa
         },
         schema=r.LINES_SCHEMA,
     )
-    return r.Parsed(records=records, lines=lines)
+    return r.Parsed(records=records, lines=lines, stations=station_fields)
 
 
 class AisstreamBatchDecoder:

@@ -392,8 +392,31 @@ AIS_MESSAGES = [
         None,
     ),
     ("not_json", '{"MessageType": "PositionReport", "Message": {', "malformed"),
-    ("unknown", ais_msg("BaseStationReport", {"UserID": 2570000}), "unsupported_type"),
+    ("unknown", ais_msg("SafetyBroadcastMessage", {"UserID": 2570000}), "unsupported_type"),
     ("bad_value", ais_msg("PositionReport", position(244000001, "north", 10.0)), "bad_value"),
+    (
+        "base_station",
+        ais_msg(
+            "BaseStationReport",
+            {"UserID": 2573135, "MessageID": 4, "UtcYear": 2024, "UtcMonth": 3, "UtcDay": 5,
+             "UtcHour": 11, "UtcMinute": 59, "UtcSecond": 58, "Latitude": 59.9,
+             "Longitude": 10.7, "FixType": 7},
+            mmsi=2573135,
+        ),  # fmt: skip
+        None,
+    ),
+    (
+        "aton",
+        ais_msg(
+            "AidsToNavigationReport",
+            {"UserID": 992576001, "MessageID": 21, "Type": 14, "Name": "SKAGEN REV WEST CARD",
+             "NameExtension": "INAL", "Latitude": 57.8, "Longitude": 10.6, "Fixtype": 1,
+             "Timestamp": 60, "OffPosition": True, "VirtualAtoN": True,
+             "Dimension": {"A": 0, "B": 0, "C": 0, "D": 0}},
+            mmsi=992576001,
+        ),  # fmt: skip
+        None,
+    ),
 ]
 
 
@@ -417,6 +440,17 @@ def test_aisstream_message_mapping():
     for i, _, reason in AIS_MESSAGES:
         if reason in ("malformed", "unsupported_type", "bad_value"):
             assert by_id[i] == reason, i
+    base, aton = by_id["base_station"], by_id["aton"]
+    assert isinstance(base, dict) and isinstance(aton, dict)
+    assert (base[s.STATION_KIND], base[s.MSG_TYPE], base[s.EPFD], base[s.LAT]) == (
+        "base_station", 4, 7, 59.9,
+    )  # fmt: skip
+    assert base[s.REPORTED_TS] == datetime(2024, 3, 5, 11, 59, 58, tzinfo=UTC)
+    assert (aton[s.STATION_KIND], aton[s.STATION_NAME], aton[s.AID_TYPE]) == (
+        "aton", "SKAGEN REV WEST CARDINAL", 14,
+    )  # fmt: skip
+    # a virtual aid; "off position" means nothing with a time stamp of 60 (ITU-R M.1371)
+    assert (aton[s.VIRTUAL_AID], aton[s.OFF_POSITION]) == (True, None)
 
 
 def test_aisstream_time_utc_forms():
@@ -459,6 +493,8 @@ def test_aisstream_websocket_end_to_end(tmp_path):
                 "ExtendedClassBPositionReport",
                 "ShipStaticData",
                 "StaticDataReport",
+                "BaseStationReport",
+                "AidsToNavigationReport",
             ],
         }
     ]
@@ -472,6 +508,11 @@ def test_aisstream_websocket_end_to_end(tmp_path):
     vessels = read_table(tmp_path, "vessels").sort(s.MMSI, s.VESSEL_NAME, nulls_last=True)
     assert vessels[s.VESSEL_NAME].to_list() == ["NORDIC STAR", "FJORD KING", None]
     assert vessels.filter(pl.col(s.CALL_SIGN) == "LAAB")[s.LENGTH_M].to_list() == [40.0]
+    stations = read_table(tmp_path, "stations").sort(s.MMSI)
+    assert stations[s.MMSI].to_list() == [2573135, 992576001]
+    assert stations[s.STATION_KIND].to_list() == ["base_station", "aton"]
+    assert stations[s.STATION_NAME].to_list() == [None, "SKAGEN REV WEST CARDINAL"]
+    assert set(stations[s.SOURCE]) == {"aisstream"}
 
 
 def test_aisstream_refused_key_is_a_config_error(tmp_path):
