@@ -480,7 +480,7 @@ def _sort_permutation(fixes: pl.DataFrame, keyed: bool, runs: pl.Series | None) 
     """
     if keyed:
         base = runs if runs is not None else pl.int_range(fixes.height, dtype=pl.UInt32, eager=True)
-        key = fixes[_KEY].gather(base)
+        key = fixes[_KEY].rechunk().gather(base)  # one chunk: a gather across chunks is slower
         # a stable sort: polars' (multi-threaded) is faster than numpy's timsort on 2 cores
         merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)["_m"]
         perm = base.gather(merged).cast(pl.UInt32).alias("_i")
@@ -683,8 +683,9 @@ class _Collector:
         else:
             pairs = cand.select(keys).unique(maintain_order=True)
         codes = [self.origins.setdefault((a, b), len(self.origins)) for a, b in pairs.iter_rows()]
-        if len(codes) <= 1:
-            return pl.Series(_ORIGIN, codes[:1] * cand.height, dtype=pl.UInt32)
+        if len(codes) <= 1:  # (not from a Python list: 10x slower)
+            return pl.repeat(codes[0] if codes else 0, cand.height, dtype=pl.UInt32,
+                             eager=True).alias(_ORIGIN)  # fmt: skip
         table = pairs.with_columns(pl.Series(_ORIGIN, codes, dtype=pl.UInt32))
         got = cand.select(keys).join(
             table, on=keys, how="left", nulls_equal=True, maintain_order="left"
@@ -706,9 +707,7 @@ class _Collector:
         plain = fixes.filter(~echo) if some_echo else fixes
         runs = pl.concat(self.runs) if self.keyed and self.runs and not some_echo else None
         order = _sort_permutation(plain, self.keyed, runs)
-        # one copy of contiguous columns, then the gather, is cheaper than gathering across
-        # the pieces' chunks
-        plain = plain.rechunk()[order["_i"]].with_columns(order[_RUN])
+        plain = plain.drop(_KEY, _ECHO0)[order["_i"]].with_columns(order[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
         static_new = self._static_news()
         kept = (

@@ -538,7 +538,9 @@ def parse_nmea_fast(path: Path) -> r.Parsed:
     deduplication), so :func:`mda.ingest._records.finalize` need not re-read the lines.
     """
     path = Path(path)
+    loading = fk.warm_up()  # while the file is read
     lines, buf, offsets = read_lines(path)
+    loading.join()
     sent = scan(lines, buf, offsets)
     units = select_units(sent, buf)
     feeder = _Feeder(path, lines, units, sent)

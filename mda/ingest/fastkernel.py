@@ -21,8 +21,10 @@ input in threads, one per core. Compiled once per machine and cached beside this
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -333,3 +335,20 @@ def positions(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(lambda ab: decode_positions(buf, payload_at[ab[0] : ab[1]]), parts))
     return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
+
+
+@functools.cache
+def warm_up() -> threading.Thread:
+    """Load the compiled functions in a background thread, once per process (numba's
+    first call costs ~0.4 s even from its cache); join the thread before relying on the
+    time. The caller reads its file meanwhile."""
+
+    def load() -> None:
+        buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+        scan_simple(buf, one, one, 0, 1)
+        decode_positions(buf, one)
+        decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
+
+    thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)
+    thread.start()
+    return thread
