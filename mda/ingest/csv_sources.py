@@ -25,6 +25,7 @@ the rejected lines (:func:`raw_lines`), from the pieces that hold them.
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import itertools
@@ -352,10 +353,11 @@ def _fields_ok(data: bytes, n_lines: int, n_columns: int) -> bool:
 
 def _records(df: pl.DataFrame, f: _File, typed: bool) -> pl.DataFrame:
     """Records (``RECORDS_SCHEMA`` with ``STATIC_HASH``, plus ``line_no``, ``_bad`` and the
-    ``_odd:`` texts) of a normalised piece whose first row is line ``f.next_line``. One lazy
-    query: shared sub-expressions (a parsed time) are computed once and the columns in
-    parallel. ``typed``: the numbers were parsed by the reader."""
-    line_no = pl.int_range(pl.len(), dtype=pl.Int64) + f.next_line
+    ``_odd:`` texts) of a normalised piece, numbered as if its first row were line 2 (the
+    first after the header; :func:`_numbered` moves them to their place). One lazy query:
+    shared sub-expressions (a parsed time) are computed once and the columns in parallel.
+    ``typed``: the numbers were parsed by the reader."""
+    line_no = pl.int_range(pl.len(), dtype=pl.Int64) + 2
     static = pl.col(r.STATIC_HASH) if r.STATIC_HASH in df.columns else _row_hash(df, f)
     reason = (
         pl.when(pl.col(_RAGGED))
@@ -463,10 +465,7 @@ def _text_frame(data: bytes, f: _File) -> tuple[pl.DataFrame, int]:
     except pl.exceptions.PolarsError as e:
         raise _read_error(f.path, e) from e
     if lines.height != df.height:  # quoted line breaks: rows and lines differ
-        raise InputFormatError(
-            f"{f.path}: {df.height} CSV rows but {lines.height} lines from line "
-            f"{f.next_line}; quoted line breaks are not supported"
-        )
+        raise _LineBreaks(df.height, lines.height)
     line = pl.col(s.RAW)
     unquoted = (
         pl.when(line.str.contains('"', literal=True))
@@ -488,22 +487,48 @@ def _warn_unmapped(df: pl.DataFrame, f: _File) -> None:
             log.warning("%s: %s values %s mapped to null", f.path, c[len(_ODD) :], new)
 
 
-def _frames(data: bytes, offset: int, f: _File) -> Iterator[pl.DataFrame]:
-    """Records of the piece ``data`` (at byte ``offset``), in order, each part typed when it
-    is clean. A piece that is not clean is split in ``_SPLIT`` parts and each tried again,
-    so that one bad line sends only a small part (at most ``_MIN_TYPED`` bytes) to the text
-    reading. Pieces must be handed in file order: ``f`` keeps where the next one starts."""
+class _LineBreaks(Exception):
+    """A piece read as text has fewer CSV rows than lines (quoted line breaks)."""
+
+    def __init__(self, rows: int, lines: int, lines_before: int = 0) -> None:
+        super().__init__(rows, lines)
+        self.rows, self.lines, self.lines_before = rows, lines, lines_before
+
+
+_Part = tuple[pl.DataFrame, int, int, int]
+"""Records of a part of a piece (numbered from line 2), its lines, byte offset and length."""
+
+
+def _parse(data: bytes, offset: int, f: _File, lines_before: int = 0) -> list[_Part]:
+    """Records of the piece ``data`` (at byte ``offset``), in parts, each typed when it is
+    clean. A piece that is not clean is split in ``_SPLIT`` parts and each tried again, so
+    that one bad line sends only a small part (at most ``_MIN_TYPED`` bytes) to the text
+    reading. Depends on no other piece: pieces are parsed two at a time."""
     got = _typed_frame(data, f)
     parts = _split(data, offset, _SPLIT) if got is None and len(data) > _MIN_TYPED else []
     if len(parts) > 1:
+        out: list[_Part] = []
         for part_offset, part in parts:
-            yield from _frames(part, part_offset, f)
-        return
-    out, n_lines = got or _text_frame(data, f)
-    f.pieces.append((f.next_line, offset, len(data)))
-    f.next_line += n_lines
-    _warn_unmapped(out, f)
-    yield out
+            out += _parse(part, part_offset, f, lines_before + sum(p[1] for p in out))
+        return out
+    try:
+        frame, n_lines = got or _text_frame(data, f)
+    except _LineBreaks as e:
+        raise _LineBreaks(e.rows, e.lines, lines_before) from None
+    return [(frame, n_lines, offset, len(data))]
+
+
+def _numbered(parts: list[_Part], f: _File) -> pl.DataFrame:
+    """The records of a piece's parts at their line numbers: pieces must be handed in file
+    order (``f`` keeps where the next one starts and where each was read)."""
+    frames = []
+    for frame, n_lines, offset, length in parts:
+        shift = f.next_line - 2
+        frames.append(frame.with_columns(pl.col(s.LINE_NO) + shift, pl.col(r.REC_ID) + shift))
+        f.pieces.append((f.next_line, offset, length))
+        f.next_line += n_lines
+        _warn_unmapped(frames[-1], f)
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
 
 
 _SPLIT = 8
@@ -523,11 +548,10 @@ def _split(data: bytes, offset: int, n: int) -> list[tuple[int, bytes]]:
     return [(offset + a, data[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def _piece(data: bytes, offset: int, f: _File) -> r.Parsed:
-    """Records of the piece ``data`` found at byte ``offset``; each is one line
+def _piece(parts: list[_Part], f: _File) -> r.Parsed:
+    """Records of a piece, numbered (:func:`_numbered`); each is one line
     (``Parsed.one_line``: line number = rec_id + 2, raw text read back when rejected)."""
-    frames = list(_frames(data, offset, f))
-    out = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    out = _numbered(parts, f)
     return r.Parsed(
         records=out.select(*r.RECORDS_SCHEMA, r.STATIC_HASH),
         lines=r.empty_lines(),
@@ -591,10 +615,10 @@ def _header(line: bytes, path: Path, fmt: _Format) -> list[str]:
 
 
 def _read(path: Path, fmt: _Format, chunk_bytes: int) -> Iterator[r.Parsed]:
-    """The pieces of one CSV file, in order (see the module docstring). The next piece is
-    parsed in a worker thread while the caller handles the current one (polars releases
-    the GIL, so the two overlap on two cores)."""
-    with open_binary(path) as fh, ThreadPoolExecutor(max_workers=1) as pool:
+    """The pieces of one CSV file, in order (see the module docstring). The next two pieces
+    are parsed in worker threads while the caller handles the current one (polars releases
+    the GIL, so they overlap on two cores); each piece is numbered when its turn comes."""
+    with open_binary(path) as fh, ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         header = fh.readline()
         names = _header(header, path, fmt)
         numeric = fmt.numeric(names)
@@ -603,15 +627,29 @@ def _read(path: Path, fmt: _Format, chunk_bytes: int) -> Iterator[r.Parsed]:
         exprs = fmt.exprs(names, False), fmt.exprs(names, True)
         f = _File(path, fmt, names, numeric, *exprs, unparsed)
         offset = len(header)
-        pending: Future[r.Parsed] | None = None
+        pending: collections.deque[Future[list[_Part]]] = collections.deque()
         for data in _pieces(fh, chunk_bytes):
-            job = pool.submit(_piece, data, offset, f)  # one worker: pieces parsed in order
+            pending.append(pool.submit(_parse, data, offset, f))
             offset += len(data)
-            if pending is not None:
-                yield pending.result()
-            pending = job
-        if pending is not None:
-            yield pending.result()
+            if len(pending) > _WORKERS:
+                yield _piece(_result(pending.popleft(), f), f)
+        while pending:
+            yield _piece(_result(pending.popleft(), f), f)
+
+
+_WORKERS = 2
+"""Pieces parsed at once (with the one the caller handles: three in memory)."""
+
+
+def _result(job: Future[list[_Part]], f: _File) -> list[_Part]:
+    """The parts of a parsed piece; quoted line breaks as the user's error, with the line."""
+    try:
+        return job.result()
+    except _LineBreaks as e:
+        raise InputFormatError(
+            f"{f.path}: {e.rows} CSV rows but {e.lines} lines from line "
+            f"{f.next_line + e.lines_before}; quoted line breaks are not supported"
+        ) from None
 
 
 def raw_lines(

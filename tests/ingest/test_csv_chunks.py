@@ -234,3 +234,18 @@ def test_a_quoted_line_break_is_a_file_level_error(tmp_path, cell):
     path.write_text("\n".join([NOAA_HEADER, quoted_name, ",".join(cells), NOAA_ROW]) + "\n")
     with pytest.raises(InputFormatError, match="quoted line breaks are not supported"):
         read_input(path)
+
+
+def test_the_line_break_error_names_the_line_of_a_later_piece(tmp_path, monkeypatch):
+    # pieces are parsed two at a time: the error still names where the bad piece starts
+    monkeypatch.setattr(cs, "CHUNK_BYTES", 200)  # about two rows a piece
+    cells = NOAA_ROW.split(",")
+    cells[7] = '"TWO\nLINES"'
+    rows = [NOAA_ROW] * 40
+    rows[30] = ",".join(cells)  # line 32 (the header is line 1)
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *rows]) + "\n")
+    with pytest.raises(InputFormatError, match="quoted line breaks") as err:
+        read_input(path)
+    line = int(str(err.value).split("from line ")[1].split(";")[0])
+    assert 29 <= line <= 32
