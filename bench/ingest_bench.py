@@ -27,7 +27,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-GEN_VERSION = "v1"
+GEN_VERSION = "v2"
 QUICK_NMEA, QUICK_CSV, QUICK_SAMPLE = 60_000, 200_000, 20_000
 
 # --- workers (run in a fresh interpreter) ---------------------------------------------------
@@ -142,15 +142,25 @@ def _replicate(positions, vessels, copies: int):
     return pl.concat(ps), pl.concat(vs)
 
 
-def _extra_sentences() -> list[str]:
-    """Other types a real feed carries: base station (4), aid to navigation (21)."""
+def _station_sentence(k: int, line: str) -> str:
+    """A report of another kind a real feed carries, as heard at the time of ``line`` (its
+    tag block): a base station's (type 4, its clock at that time) or an aid to navigation's
+    (type 21); five of each, by ``k``."""
+    from datetime import UTC, datetime
+
     from pyais import encode_dict
 
-    t4 = {"msg_type": 4, "mmsi": 2655000, "year": 2024, "month": 3, "day": 5, "hour": 12,
-          "minute": 0, "second": 0, "lon": 18.1, "lat": 57.6}  # fmt: skip
-    t21 = {"msg_type": 21, "mmsi": 992651001, "aid_type": 1, "name": "GOTLAND N",
-           "lon": 18.9, "lat": 57.9}  # fmt: skip
-    return [encode_dict(m, talker_id="AI", radio_channel="A")[0] for m in (t4, t21)]
+    tag = line[: line.index("!")] if line.startswith("\\") else ""
+    at = datetime.fromtimestamp(int(tag[3 : tag.index("*")]), UTC) if tag else None
+    n = k // 2 % 5
+    if k % 2 == 0:
+        clock = {"year": at.year, "month": at.month, "day": at.day, "hour": at.hour,
+                 "minute": at.minute, "second": at.second} if at else {}  # fmt: skip
+        msg = {"msg_type": 4, "mmsi": 2655000 + n, "lon": 18.1 + n / 10, "lat": 57.6, **clock}
+    else:
+        msg = {"msg_type": 21, "mmsi": 992651001 + n, "aid_type": 1 + n, "name": f"GOTLAND {n}",
+               "lon": 18.9, "lat": 57.9 + n / 10}  # fmt: skip
+    return tag + encode_dict(msg, talker_id="AI", sentence_type="VDM", radio_channel="A")[0]
 
 
 def _corrupt(line: str, k: int) -> str:
@@ -175,12 +185,10 @@ def make_nmea(path: Path, n_lines: int) -> None:
     copies = max(1, int(np.ceil(n_lines / per_copy)))
     positions, vessels = _replicate(day.positions, day.vessels, copies)
     lines = encode_nmea(positions, vessels, engine="fast", timestamp_style="tagblock")
-    extras = _extra_sentences()
-    tag = lines[0][: lines[0].index("!")]
     with path.open("w", encoding="utf-8") as fh:
         for i, line in enumerate(lines):
             if i % 997 == 500:
-                fh.write(tag + extras[i % 2] + "\n")
+                fh.write(_station_sentence(i // 997, line) + "\n")
             fh.write((_corrupt(line, i) if i % 1009 == 7 else line) + "\n")
 
 

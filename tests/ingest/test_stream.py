@@ -402,7 +402,7 @@ AIS_MESSAGES = [
              "UtcHour": 11, "UtcMinute": 59, "UtcSecond": 58, "Latitude": 59.9,
              "Longitude": 10.7, "FixType": 7},
             mmsi=2573135,
-        ),  # fmt: skip
+        ),
         None,
     ),
     (
@@ -414,7 +414,7 @@ AIS_MESSAGES = [
              "Timestamp": 60, "OffPosition": True, "VirtualAtoN": True,
              "Dimension": {"A": 0, "B": 0, "C": 0, "D": 0}},
             mmsi=992576001,
-        ),  # fmt: skip
+        ),
         None,
     ),
 ]
