@@ -587,7 +587,8 @@ class _Collector:
             if part.raw_of is not None and lines.height:
                 self.fetchers.setdefault(str(lines[s.SOURCE_FILE][0]), part.raw_of)
             self._add_lines(judged, lines)
-        self._add_candidates(judged.filter(pl.col(s.REASON).is_null()))
+        clean = judged[s.REASON].null_count() == judged.height  # as usual: no copy
+        self._add_candidates(judged if clean else judged.filter(pl.col(s.REASON).is_null()))
         return top
 
     def _station_flag(self, part: Parsed) -> pl.Expr | None:
