@@ -1,10 +1,11 @@
-"""AIS payload bits and the canonical fields of the common message types, vectorised.
+"""AIS payload bits and the canonical fields of type 24 reports, vectorised (numpy).
+
+Position reports and type 5 are decoded by the compiled :mod:`mda.ingest.fastkernel`.
 
 A payload is turned into 48-bit words (8 armoured characters each, most significant bit
 first, the last word padded with zero bits) with SWAR arithmetic on 8-byte loads, and the
-fields are cut out with shifts and the same integer arithmetic as pyais (lat/lon
-``((10 v + 3) // 6) / 1e6``, speed and course ``v / 10``). The results equal
-:func:`mda.ingest.nmea.canonical_fields` of pyais's decode bit for bit (tests check it).
+fields are cut out with shifts. The results equal :func:`mda.ingest.nmea.canonical_fields`
+of pyais's decode bit for bit (tests check it).
 """
 
 from __future__ import annotations
@@ -61,33 +62,6 @@ def payload_words(buf: np.ndarray, payload_at: np.ndarray, n_chars: int) -> list
     ]
 
 
-def _append_words(w1: list[np.ndarray], n_bits: int, w2: list[np.ndarray]) -> list[np.ndarray]:
-    """The bit stream ``w1`` (``n_bits`` long) followed by the stream ``w2``."""
-    q, shift = divmod(n_bits, WORD_BITS)
-    if shift == 0:
-        return [*w1[:q], *w2]
-    out, carry = list(w1[:q]), w1[q]
-    for w in w2:
-        out.append(carry | (w >> shift))
-        carry = (w << (WORD_BITS - shift)) & ((1 << WORD_BITS) - 1)
-    return [*out, carry]
-
-
-def joined_words(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
-                 n_chars: int) -> list[np.ndarray]:  # fmt: skip
-    """Words of payloads made of two parts: ``len1`` characters at ``at1``, the rest (up to
-    ``n_chars`` in all) at ``at2``."""
-    n_words = -(-n_chars // 8)
-    out = [np.zeros(len(at1), dtype=np.int64) for _ in range(n_words + 1)]
-    for n1 in np.unique(len1).tolist():
-        rows = np.flatnonzero(len1 == n1)
-        w1 = payload_words(buf, at1[rows], n1)
-        w2 = payload_words(buf, at2[rows], n_chars - n1) if n_chars > n1 else []
-        for j, w in enumerate(_append_words(w1, 6 * n1, w2)[: n_words + 1]):
-            out[j][rows] = w
-    return out
-
-
 def bits(words: list[np.ndarray], start: int, width: int, signed: bool = False) -> np.ndarray:
     """Field of ``width`` (<= 48) bits at bit ``start`` (0 = first bit of the payload)."""
     i, o = divmod(start, WORD_BITS)
@@ -114,41 +88,6 @@ def text(words: list[np.ndarray], start: int, n_chars: int) -> pl.Series:
 
 
 # --- fields --------------------------------------------------------------------------------
-
-
-def _nonzero(v: np.ndarray, scale: float = 1.0) -> np.ma.MaskedArray:
-    return np.ma.masked_array(v / scale if scale != 1.0 else v, v == 0)
-
-
-def _field(words: list[np.ndarray], class_b: np.ndarray, a: int, b: int, width: int,
-           signed: bool = False) -> np.ndarray:  # fmt: skip
-    """A field at bit ``a`` in types 1-3 and bit ``b`` in type 18."""
-    return np.where(class_b, bits(words, b, width, signed), bits(words, a, width, signed))
-
-
-def _degrees(v: np.ndarray) -> np.ndarray:
-    """1/10000 minutes -> degrees, rounded to 6 decimals exactly as pyais does."""
-    return ((10 * v + 3) // 6) / 1e6
-
-
-def decode_positions(w: list[np.ndarray]) -> Fields:
-    """Canonical fields of 168-bit type 1/2/3/18 reports (see ``canonical_fields``)."""
-    t = bits(w, 0, 6)
-    b = t == 18
-    speed = _field(w, b, 50, 46, 10)
-    course = _field(w, b, 116, 112, 12)
-    heading = _field(w, b, 128, 124, 9)
-    status = bits(w, 38, 4)
-    return {
-        s.MMSI: bits(w, 8, 30),
-        s.MSG_TYPE: t,
-        s.LAT: _degrees(_field(w, b, 89, 85, 27, signed=True)),
-        s.LON: _degrees(_field(w, b, 61, 57, 28, signed=True)),
-        s.SOG_KN: np.ma.masked_array(speed / 10.0, speed >= 1023),
-        s.COG_DEG: np.ma.masked_array(course / 10.0, course >= 3600),
-        s.HEADING_DEG: np.ma.masked_array(heading.astype(np.float64), heading >= 360),
-        s.NAV_STATUS: np.ma.masked_array(status, b | (status == 15)),
-    }
 
 
 def _dims(bow: np.ndarray, stern: np.ndarray, port: np.ndarray, star: np.ndarray,
@@ -181,22 +120,5 @@ def decode_static24(w: list[np.ndarray]) -> Fields:
     }
 
 
-def decode_static5(w: list[np.ndarray]) -> Fields:
-    """Canonical fields of 424-bit type 5 reports."""
-    mmsi = bits(w, 8, 30)
-    return {
-        s.MMSI: mmsi,
-        s.MSG_TYPE: bits(w, 0, 6),
-        s.AIS_CLASS: pl.Series(["A"]).gather(np.zeros(len(mmsi), dtype=np.int64)),
-        s.IMO: _nonzero(bits(w, 40, 30)),
-        s.CALL_SIGN: text(w, 70, 7),
-        s.VESSEL_NAME: text(w, 112, 20),
-        s.SHIP_TYPE: _nonzero(SHIP_TYPE_5[bits(w, 232, 8)]),
-        **_dims(bits(w, 240, 9), bits(w, 249, 9), bits(w, 258, 6), bits(w, 264, 6)),
-        s.DRAUGHT_M: _nonzero(bits(w, 294, 8), 10.0),
-        s.DESTINATION: text(w, 302, 20),
-    }
-
-
-__all__ = ["WORD_BITS", "Fields", "bits", "decode_positions", "decode_static5",
-           "decode_static24", "joined_words", "payload_words", "text"]  # fmt: skip
+__all__ = ["SHIP_TYPE_5", "WORD_BITS", "Fields", "bits", "decode_static24", "payload_words",
+           "text"]  # fmt: skip

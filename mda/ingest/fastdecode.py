@@ -1,4 +1,4 @@
-"""Vectorised NMEA decoding of the common sentences, pyais for everything else.
+"""Compiled and vectorised NMEA decoding of the common sentences, pyais for everything else.
 
 :func:`parse_nmea_fast` gives exactly what :func:`mda.ingest.nmea.parse_nmea_slow` gives
 (same records, lines, reasons and skipped counts; a test checks it on real, generated and
@@ -21,8 +21,10 @@ How:
    whose time applies to the next sentence) takes the time the reader would give it; a
    unit right after a tag block with a wrong checksum, and a 2-part unit whose group key
    the reader holds pending, go to the reader.
-4. Units are decoded in bulk (:mod:`mda.ingest.fastbits`) and merged with the reader's
-   records in the order the reader would have made them.
+4. Units are decoded in bulk (position reports and type 5 by the compiled
+   :mod:`mda.ingest.fastkernel`, type 24 by :mod:`mda.ingest.fastbits`, both bit for bit
+   as pyais) and merged with the reader's records in the order the reader would have made
+   them.
 """
 
 from __future__ import annotations
@@ -254,7 +256,7 @@ class _Feeder:
 def payload_text(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
                  n_chars: int) -> pl.Series:  # fmt: skip
     """Payloads of ``n_chars`` characters as text: ``len1`` at ``at1``, the rest at
-    ``at2`` (see :func:`mda.ingest.fastbits.joined_words`)."""
+    ``at2``."""
     chars = np.empty((len(at1), n_chars), dtype=np.uint8)
     for n1 in np.unique(len1).tolist():
         rows = np.flatnonzero(len1 == n1)

@@ -7,10 +7,12 @@ tag block and fields after the checksum around it (:data:`SHAPE`), checks their 
 and sentence checksums, and returns where each field is and the line's receive time, as
 :class:`mda.ingest.nmea.NmeaReader` would resolve it from the line alone.
 
-Cost: one regular expression test and four cheap string searches per line, then byte
-arithmetic in numpy. Lines in the common form (``\\c:<epoch>*hh\\!AIVDM,...*hh`` or a bare
-sentence, nothing after the checksum) need nothing more; other lines of the shape (station
-``s:`` fields, trailing or leading epochs) are parsed with polars string expressions.
+Cost: lines in the common form (``\\c:<epoch>*hh\\!AIVDM,...*hh`` or a bare sentence,
+nothing after the checksum) are read by one compiled pass over the bytes
+(:func:`mda.ingest.fastkernel.scan_simple`). The others take :func:`scan_vectorised`: one
+regular expression test and four string searches per line, byte arithmetic in numpy, and
+polars string expressions for the lines of the shape outside the common form (station
+``s:`` fields, trailing or leading epochs). Both give the same rows (tests compare them).
 """
 
 from __future__ import annotations
