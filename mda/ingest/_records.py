@@ -394,11 +394,13 @@ def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
     Only the folded records are returned. Payloads are sorted by a 64-bit hash (integers
     sort much faster than strings); should two payloads ever share a hash, by text.
     """
-    hashed = pl.col(_PAYLOAD).hash(0).alias("_h")
-    d = cand.select(REC_ID, s.TS, _PAYLOAD, hashed).filter(
-        pl.col(_PAYLOAD).is_not_null() & pl.col("_h").is_duplicated()
-    )
-    d = d.sort("_h", s.TS, REC_ID)
+    d = cand.filter(pl.col(_PAYLOAD).is_not_null())
+    if not d.height:
+        return pl.DataFrame(schema={REC_ID: pl.Int64(), _REP: pl.Int64()})
+    from mda.ingest.fastkernel import repeated  # (numba: imported when there are payloads)
+
+    d = d.select(REC_ID, s.TS, _PAYLOAD, pl.col(_PAYLOAD).hash(0).alias("_h"))
+    d = d.filter(pl.Series(repeated(d["_h"].to_numpy(writable=True)))).sort("_h", s.TS, REC_ID)
     collision = (pl.col("_h") == pl.col("_h").shift()) & (
         pl.col(_PAYLOAD) != pl.col(_PAYLOAD).shift()
     )

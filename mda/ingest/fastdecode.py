@@ -54,7 +54,7 @@ from mda.ingest.nmea import (
 
 log = logging.getLogger(__name__)
 
-POS, T24, T5, UNSUPPORTED, BAD_BITS = range(5)
+POS, T24, T5, UNSUPPORTED, BAD_BITS = fk.POS, fk.T24, fk.T5, fk.UNSUPPORTED, fk.BAD_BITS
 """Unit kinds: decoded position report, type 24, type 5, and the two reader rejects."""
 _REJECT_REASON = {UNSUPPORTED: "unsupported_type", BAD_BITS: "bad_bit_count"}
 _SUPPORTED = np.isin(np.arange(64), list(SUPPORTED_TYPES))
@@ -72,66 +72,23 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --- units ---------------------------------------------------------------------------------
 
 
-def _bits_ok(t: np.ndarray, n_bits: np.ndarray) -> np.ndarray:
-    """:func:`mda.ingest.nmea.bits_ok` for arrays."""
-    inside = (n_bits >= _BITS_LO[t]) & (n_bits <= _BITS_HI[t])
-    return inside | ((t == 27) & (n_bits == TYPE27_EXTRA_BITS))
-
-
-def _kind(t: np.ndarray, n_bits: np.ndarray, decodable: dict[int, np.ndarray]) -> np.ndarray:
-    """Unit kind per sentence, -1 where the reader must decide."""
-    kind = np.full(len(t), -1, dtype=np.int8)
-    for k, ok in decodable.items():
-        kind[ok] = k
-    kind[_SUPPORTED[t] & ~_bits_ok(t, n_bits)] = BAD_BITS
-    kind[~_SUPPORTED[t]] = UNSUPPORTED
-    return kind
-
-
 def select_units(sent: pl.DataFrame, buf: np.ndarray) -> pl.DataFrame:
-    """The units the vectorised path takes (see the module docstring), in file order.
+    """The units the vectorised path takes (see the module docstring), in file order
+    (compiled: :func:`mda.ingest.fastkernel.select_units`).
 
     Columns: ``first`` (line index of the first line), ``n`` (1 or 2 lines), ``kind``,
     ``row`` (the :func:`mda.ingest.fastscan.scan` row of the first sentence), ``head``
     and ``key`` (its packed group key).
     """
+    cols = ("idx", "payload_at", "plen", "count", "num", "fill", "head", "key", "ok")
+    # writable arrays, as the compiled function was built for (see fastkernel.warm_up)
     idx, at, plen, count, num, fill, head, key, ok = (
-        sent[c].to_numpy() for c in ("idx", "payload_at", "plen", "count", "num", "fill",
-                                     "head", "key", "ok")
-    )  # fmt: skip
-    t = ARMOUR[buf[at]]
-    n_bits = 6 * plen - fill
-    single = ok & (count == 1) & (num == 1)
-    is24 = t == 24
-    part = np.zeros(len(t), dtype=np.int64)
-    part[is24] = ARMOUR[buf[at[is24] + 6]] >> 2 & 3
-    kind1 = _kind(t, n_bits, {
-        POS: np.isin(t, [1, 2, 3, 18]) & (n_bits == 168),
-        T24: is24 & (n_bits == 168) & (part <= 1),
-        T5: (t == 5) & (n_bits == 424),
-    })  # fmt: skip
-
-    def nxt(a: np.ndarray) -> np.ndarray:
-        return np.append(a[1:], np.zeros(1, dtype=a.dtype)) if len(a) else a
-
-    first = (
-        ok & nxt(ok) & (count == 2) & (num == 1) & (nxt(idx) == idx + 1)
-        & (nxt(count) == 2) & (nxt(num) == 2) & (nxt(head) == head) & (nxt(key) == key)
-    )  # fmt: skip
-    pair_bits = 6 * (plen + nxt(plen)) - nxt(fill)
-    kind2 = _kind(t, pair_bits, {T5: (t == 5) & (pair_bits == 424)})
-    kind = np.where(single, kind1, np.where(first, kind2, -1))
-    rows = np.flatnonzero(kind >= 0)
-    return pl.DataFrame(
-        {
-            "first": idx[rows],
-            "n": np.where(first[rows], 2, 1),
-            "kind": kind[rows],
-            "row": rows,
-            "head": head[rows],
-            "key": key[rows],
-        }
+        sent[c].to_numpy(writable=True) for c in cols
     )
+    rows, n, kind = fk.select_units(buf, idx, at, plen, count, num, fill, head, key, ok, ARMOUR,
+                                    _SUPPORTED, _BITS_LO, _BITS_HI, TYPE27_EXTRA_BITS)  # fmt: skip
+    columns = {"first": idx[rows], "n": n, "kind": kind, "row": rows}
+    return pl.DataFrame({**columns, "head": head[rows], "key": key[rows]})
 
 
 # --- the reader for the other lines --------------------------------------------------------
@@ -478,13 +435,8 @@ def heard_twice(records: pl.DataFrame) -> pl.Series:
     d = records.select(pl.int_range(pl.len()).alias("_i"), r._PAYLOAD, s.TS, s.REASON)
     eligible = c(s.REASON).is_null() & c(s.TS).is_not_null() & c(r._PAYLOAD).is_not_null()
     d = d.filter(eligible)
-    h = d[r._PAYLOAD].hash().to_numpy()
-    order = np.argsort(h)
-    hs = h[order]
-    repeated = np.zeros(len(hs), dtype=bool)
-    repeated[1:] |= hs[1:] == hs[:-1]
-    repeated[:-1] |= hs[:-1] == hs[1:]
-    rows = np.sort(order[repeated])
+    h = d[r._PAYLOAD].hash().to_numpy(writable=True)
+    rows = np.flatnonzero(fk.repeated(h))
     d = d[rows].with_columns(pl.Series("_h", h[rows])).sort("_h", "_i")
     clash = (c("_h") == c("_h").shift(1)) & (c(r._PAYLOAD) != c(r._PAYLOAD).shift(1))
     if d.select(clash.any()).item():  # two payloads with one hash: sort by the text itself

@@ -301,6 +301,90 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
             destination, chars)  # fmt: skip
 
 
+@njit(cache=True, nogil=True)
+def repeated(h):  # type: ignore[no-untyped-def]
+    """True where the value of ``h`` (uint64 hashes) occurs more than once: one pass into
+    an open-addressing table, one pass to read the counts back (linear time, where a sort
+    is n log n)."""
+    n = len(h)
+    size = 1
+    while size < 2 * n:
+        size <<= 1
+    mask = np.uint64(size - 1)
+    keys = np.zeros(size, dtype=np.uint64)
+    seen = np.zeros(size, dtype=np.uint8)  # 0 empty, 1 once, 2 more than once
+    slot = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        k = h[i]
+        j = np.int64(k & mask)
+        while seen[j] != 0 and keys[j] != k:
+            j = (j + 1) & (size - 1)
+        if seen[j] == 0:
+            seen[j] = 1
+            keys[j] = k
+        else:
+            seen[j] = 2
+        slot[i] = j
+    out = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        out[i] = seen[slot[i]] == 2
+    return out
+
+
+POS, T24, T5, UNSUPPORTED, BAD_BITS = range(5)
+"""Unit kinds (see :mod:`mda.ingest.fastdecode`)."""
+
+
+@njit(cache=True, inline="always")
+def _kind(t: int, n_bits: int, single: bool, part: int, supported, lo, hi,
+          type27_extra: int) -> int:  # type: ignore[no-untyped-def]  # fmt: skip
+    """Unit kind of a message of type ``t`` and ``n_bits`` bits, -1 where the reader must
+    decide (the reader's order: an unsupported type, then a wrong bit count)."""
+    if not supported[t]:
+        return UNSUPPORTED
+    if not (lo[t] <= n_bits <= hi[t] or (t == 27 and n_bits == type27_extra)):
+        return BAD_BITS
+    if t == 5 and n_bits == 424:
+        return T5
+    if single and n_bits == 168:
+        if t == 1 or t == 2 or t == 3 or t == 18:
+            return POS
+        if t == 24 and part <= 1:
+            return T24
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def select_units(buf, idx, at, plen, count, num, fill, head, key, ok, armour, supported, lo,
+                 hi, type27_extra):  # type: ignore[no-untyped-def]  # fmt: skip
+    """The scan rows that start a unit (see :func:`mda.ingest.fastdecode.select_units`):
+    ``(rows, n, kind)``, a single sentence (n = 1) or two adjacent parts (n = 2)."""
+    n_rows = len(idx)
+    rows = np.empty(n_rows, dtype=np.int64)
+    lines = np.empty(n_rows, dtype=np.int64)
+    kinds = np.empty(n_rows, dtype=np.int8)
+    j = 0
+    for i in range(n_rows):
+        if not ok[i]:
+            continue
+        t = armour[buf[at[i]]]
+        k, n = -1, 1
+        if count[i] == 1 and num[i] == 1:
+            part = (armour[buf[at[i] + 6]] >> 2) & 3 if t == 24 else 0
+            k = _kind(t, 6 * plen[i] - fill[i], True, part, supported, lo, hi, type27_extra)
+        elif (
+            count[i] == 2 and num[i] == 1 and i + 1 < n_rows and ok[i + 1]
+            and idx[i + 1] == idx[i] + 1 and count[i + 1] == 2 and num[i + 1] == 2
+            and head[i + 1] == head[i] and key[i + 1] == key[i]
+        ):  # fmt: skip
+            n_bits = 6 * (plen[i] + plen[i + 1]) - fill[i + 1]
+            k, n = _kind(t, n_bits, False, 0, supported, lo, hi, type27_extra), 2
+        if k >= 0:
+            rows[j], lines[j], kinds[j] = i, n, k
+            j += 1
+    return rows[:j], lines[:j], kinds[:j]
+
+
 def _parts(n: int, min_size: int = 100_000) -> list[tuple[int, int]]:
     """(start, stop) of one part of ``range(n)`` per core (one part when ``n`` is small)."""
     k = max(1, min(os.cpu_count() or 1, n // min_size))
@@ -341,13 +425,21 @@ def positions(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
 def warm_up() -> threading.Thread:
     """Load the compiled functions in a background thread, once per process (numba's
     first call costs ~0.4 s even from its cache); join the thread before relying on the
-    time. The caller reads its file meanwhile."""
+    time. The caller reads its file meanwhile.
+
+    Callers pass writable C-ordered arrays of the dtypes used here: numba compiles a new
+    version for other array types (read-only ones included), which costs seconds."""
 
     def load() -> None:
         buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+        small, yes = np.zeros(1, dtype=np.int8), np.ones(1, dtype=np.bool_)
         scan_simple(buf, one, one, 0, 1)
+        select_units(buf, one, one, one, small, small, small, one, one, yes,
+                     np.zeros(256, dtype=np.int64), np.ones(64, dtype=np.bool_),
+                     np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64), 0)  # fmt: skip
         decode_positions(buf, one)
         decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
+        repeated(np.zeros(1, dtype=np.uint64))
 
     thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)
     thread.start()

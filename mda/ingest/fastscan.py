@@ -295,7 +295,8 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
     Lines in the two common forms are read by the compiled
     :func:`mda.ingest.fastkernel.scan_simple` (in parallel); the others by :func:`scan_vectorised`.
     """
-    lengths = lines.str.len_bytes().cast(pl.Int64).to_numpy()
+    # (compiled functions take writable arrays: a read-only one would be compiled for anew)
+    lengths = lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
     simple, cols = scan_lines(buf, offsets, lengths, _EPOCH_MIN, _EPOCH_MAX)
     names = ("idx", "ok", "payload_at", "plen", "count", "num", "fill", "head", "key",
              "tagged", "ts")  # fmt: skip

@@ -204,7 +204,7 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
              ""]  # fmt: skip
     path = write_lines(tmp_path / "a.nmea", common + other)
     text_lines, buf, offsets = read_lines(path)
-    lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy()
+    lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
     simple, _ = fk.scan_lines(buf, offsets, lengths, 0, 2**40)
     assert simple.tolist() == [True] * len(common) + [False] * len(other)
     compiled = scan(text_lines, buf, offsets)
@@ -535,3 +535,21 @@ def test_part_on_a_line_owned_by_a_glued_broken_sentence(tmp_path):
     fast, slow = finalize([parse_nmea_fast(path)]), finalize([parse_nmea_slow(path)])
     assert fast.vessels.equals(slow.vessels) and fast.quarantine.equals(slow.quarantine)
     assert (fast.accepted, fast.rejects) == (1, {"checksum": 1, "duplicate": 2})
+
+
+def test_a_run_compiles_nothing_after_the_warm_up(tmp_path):
+    """The warm-up loads the one version of each compiled function that a run uses: an
+    argument of another array type (a read-only array, another dtype) would make numba
+    compile a second version in the middle of the run, which costs seconds."""
+    fk.warm_up().join()
+    kernels = [fk.scan_simple, fk.select_units, fk.decode_positions, fk.decode_static5,
+               fk.repeated]  # fmt: skip
+    before = [len(k.signatures) for k in kernels]
+    assert before == [1] * len(kernels)
+    track = make_track(SHIP, [(18.0, 57.0), (18.2, 57.1)], 10.0, T0)
+    lines = encode_nmea(track, timestamp_style="tagblock", engine="fast")
+    path = write_lines(tmp_path / "a.nmea", [*lines, *lines[:5]])  # some heard twice
+    parsed = fd.parse_nmea_fast(path)
+    assert parsed.records[r.HEARD_TWICE].sum() > 0
+    r.finalize([parsed])
+    assert [len(k.signatures) for k in kernels] == before
