@@ -343,9 +343,10 @@ def _positions(buf: np.ndarray, at: np.ndarray) -> tuple[fb.Fields, np.ndarray]:
 
 
 def payload_strings(chars: np.ndarray) -> pl.Series:
-    """Armoured payloads (n x width bytes) as strings, read by polars' CSV reader from the
-    rows joined by newlines (in parallel, twice as fast as a numpy bytes array; payload
-    characters hold no newline, separator or quote)."""
+    """Rows of ASCII bytes (n x width: armoured payloads, 6-bit texts) as strings, read by
+    polars' CSV reader from the rows joined by newlines (in parallel, twice as fast as from
+    a numpy bytes array). Neither holds a newline or the unit separator used as column
+    separator (there is no quoting)."""
     n, width = chars.shape
     if not n:
         return pl.Series(r._PAYLOAD, [], dtype=pl.String)
@@ -359,8 +360,7 @@ def payload_strings(chars: np.ndarray) -> pl.Series:
 
 def _text(chars: np.ndarray) -> pl.Series:
     """6-bit ASCII texts (n x width bytes) as ``mda.ingest.fastbits.text`` gives them."""
-    raw = pl.Series(np.ascontiguousarray(chars).view(f"S{chars.shape[1]}").ravel())
-    out = raw.cast(pl.String).str.strip_chars(" @")
+    out = payload_strings(chars).str.strip_chars(" @")
     return out.set(out == "", None)  # type: ignore[arg-type]
 
 
@@ -369,7 +369,7 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
     """Canonical fields of the type 5 reports of 71 characters, ``len1`` at ``at1`` and the
     rest at ``at2`` (compiled: :func:`mda.ingest.fastkernel.decode_static5`), and their
     payload bytes (n x 71)."""
-    got = fk.decode_static5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
+    got = fk.statics5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
     mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest, chars = got
     fields = {
         s.MMSI: mmsi,

@@ -385,7 +385,7 @@ def select_units(buf, idx, at, plen, count, num, fill, head, key, ok, armour, su
     return rows[:j], lines[:j], kinds[:j]
 
 
-def _parts(n: int, min_size: int = 100_000) -> list[tuple[int, int]]:
+def _parts(n: int, min_size: int = 20_000) -> list[tuple[int, int]]:
     """(start, stop) of one part of ``range(n)`` per core (one part when ``n`` is small)."""
     k = max(1, min(os.cpu_count() or 1, n // min_size))
     cuts = [n * i // k for i in range(k + 1)]
@@ -418,6 +418,20 @@ def positions(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
     parts = _parts(len(payload_at))
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(lambda ab: decode_positions(buf, payload_at[ab[0] : ab[1]]), parts))
+    return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
+
+
+def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
+             ship_types: np.ndarray) -> list[np.ndarray]:  # fmt: skip
+    """:func:`decode_static5`, in parts run in parallel."""
+    parts = _parts(len(at1))
+
+    def part(ab: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        a, b = ab
+        return decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types)  # type: ignore[no-any-return]
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        got = list(pool.map(part, parts))
     return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
 
 
