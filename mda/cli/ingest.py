@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -55,13 +56,17 @@ def ingest(
     with user_errors(), console.status(f"decoding {len(inputs)} file(s)"):
         result = read_inputs(inputs, day=day)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in (
-        ("positions", result.positions),
-        ("vessels", result.vessels),
-        ("stations", result.stations),
-        ("quarantine", result.quarantine),
-    ):
-        write_parquet_atomic(frame, out / f"{name}.parquet")
+    tables = {
+        "positions": result.positions,
+        "vessels": result.vessels,
+        "stations": result.stations,
+        "quarantine": result.quarantine,
+    }
+    with ThreadPoolExecutor(len(tables)) as pool:  # written side by side (polars frees the GIL)
+        jobs = [pool.submit(write_parquet_atomic, df, out / f"{name}.parquet")
+                for name, df in tables.items()]  # fmt: skip
+        for job in jobs:
+            job.result()
     summary = result.summary()
     if as_json:
         emit_json(summary)

@@ -100,8 +100,10 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
                 continue
             q = p + 3
             value = 0
+            x = 99 ^ 58  # the checksum of the tag body "c:<digits>", as it is read
             while q < end and 48 <= buf[q] <= 57 and q - p - 3 < 14:
                 value = value * 10 + (buf[q] - 48)
+                x ^= buf[q]
                 q += 1
             n_digits = q - p - 3
             if n_digits < 9 or n_digits > 13 or q + 4 > end or buf[q] != _STAR:
@@ -109,9 +111,6 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
             h1, h2 = _hex(buf[q + 1]), _hex(buf[q + 2])
             if h1 < 0 or h2 < 0 or buf[q + 3] != _BACKSLASH:
                 continue
-            x = 0
-            for k in range(p + 1, q):
-                x ^= buf[k]
             tag_ok = x == h1 * 16 + h2
             if value >= 100_000_000_000:  # milliseconds
                 secs, micros = value // 1000, (value % 1000) * 1000
@@ -130,21 +129,27 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         c_count, c_num = buf[o + 7], buf[o + 9]
         if not (49 <= c_count <= 50 and 49 <= c_num <= 50):
             continue
+        x = 0  # the sentence checksum (bytes after "!" up to "*"), as they are read
+        for k in range(o + 1, o + 11):
+            x ^= buf[k]
         # sequence id, channel
         q = o + 11
         while q < end and _printable(buf[q]):
+            x ^= buf[q]
             q += 1
         if q >= end or buf[q] != _COMMA:
             continue
         q += 1
         while q < end and _printable(buf[q]):
+            x ^= buf[q]
             q += 1
         if q >= end or buf[q] != _COMMA:
             continue
-        second = q  # the comma ending the channel
+        second = q  # the comma ending the channel (the two commas cancel in the checksum)
         q += 1
         start = q
         while q < end and _armoured(buf[q]):
+            x ^= buf[q]
             q += 1
         # <payload>,<fill>*hh and the end of the line
         if q == start or q + 5 != end or buf[q] != _COMMA or buf[q + 2] != _STAR:
@@ -154,9 +159,7 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         if not (48 <= c_fill <= 53) or h1 < 0 or h2 < 0:
             continue
         sstar = q + 2
-        x = 0
-        for k in range(o + 1, sstar):
-            x ^= buf[k]
+        x ^= _COMMA ^ c_fill
         # as the polars path: the sequence id and channel must fit 7 bytes (packed key)
         width = second - (o + 11)
         fits = width <= 7

@@ -311,7 +311,7 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
     rest = np.flatnonzero(~simple)
     other = scan_vectorised(lines.gather(rest), buf, offsets[rest])
     other = other.with_columns(pl.Series("idx", rest).gather(other["idx"]))
-    return pl.concat([frame, other]).sort("idx")
+    return frame.merge_sorted(other, key="idx")  # both in line order
 
 
 _COLUMNS = ("idx", "payload_at", "plen", "count", "num", "fill", "head", "key", "tagged", "ts",
