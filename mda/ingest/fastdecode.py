@@ -275,11 +275,17 @@ class _Columns:
             value = np.ma.getdata(value)
         else:
             valid = True  # a plain array: no null
+        values, validity = self.target(name)
+        values[g] = value
+        validity[g] = valid
+
+    def target(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The value and validity arrays of a numeric column, to be written in place."""
         if name not in self.values:
+            dtype = OUTPUT_SCHEMA[name]
             self.values[name] = np.zeros(self.total, dtype=_NUMPY.get(dtype, np.int64))
             self.valid[name] = np.zeros(self.total, dtype=bool)
-        self.values[name][g] = value
-        self.valid[name][g] = valid
+        return self.values[name], self.valid[name]
 
     def add_fields(self, g: np.ndarray, fields: fb.Fields) -> None:
         for name, value in fields.items():
@@ -325,33 +331,24 @@ class _Columns:
         return pl.DataFrame(cols)
 
 
-def _positions(buf: np.ndarray, at: np.ndarray) -> tuple[fb.Fields, np.ndarray]:
-    """Canonical fields of the 168-bit position reports at ``at`` (compiled:
-    :func:`mda.ingest.fastkernel.decode_positions`), and their payload bytes (n x 28)."""
-    mmsi, msg_type, lat, lon, sog, cog, heading, status, chars = fk.positions(buf, at)
-    fields = {
-        s.MMSI: mmsi,
-        s.MSG_TYPE: msg_type,
-        s.LAT: lat,
-        s.LON: lon,
-        s.SOG_KN: np.ma.masked_invalid(sog, copy=False),
-        s.COG_DEG: np.ma.masked_invalid(cog, copy=False),
-        s.HEADING_DEG: np.ma.masked_invalid(heading, copy=False),
-        s.NAV_STATUS: np.ma.masked_array(status, status < 0),
-    }
-    return fields, chars
+_POSITION_FIELDS = (s.MMSI, s.MSG_TYPE, s.LAT, s.LON, s.SOG_KN, s.COG_DEG, s.HEADING_DEG,
+                    s.NAV_STATUS)  # fmt: skip
+"""The record columns :func:`mda.ingest.fastkernel.decode_positions` writes, in its order."""
 
 
-def payload_strings(chars: np.ndarray) -> pl.Series:
+def payload_strings(chars: np.ndarray, lines: bool = False) -> pl.Series:
     """Rows of ASCII bytes (n x width: armoured payloads, 6-bit texts) as strings, read by
     polars' CSV reader from the rows joined by newlines (in parallel, twice as fast as from
     a numpy bytes array). Neither holds a newline or the unit separator used as column
-    separator (there is no quoting)."""
+    separator (there is no quoting). ``lines``: each row already ends in a newline."""
     n, width = chars.shape
     if not n:
         return pl.Series(r._PAYLOAD, [], dtype=pl.String)
-    data = np.empty((n, width + 1), dtype=np.uint8)
-    data[:, :width], data[:, width] = chars, ord("\n")
+    if lines:
+        data = chars
+    else:
+        data = np.empty((n, width + 1), dtype=np.uint8)
+        data[:, :width], data[:, width] = chars, ord("\n")
     schema = {r._PAYLOAD: pl.String()}
     frame = pl.read_csv(data.tobytes(), has_header=False, schema=schema, quote_char=None,
                         separator="\x1f")  # fmt: skip
@@ -403,10 +400,11 @@ class _Records:
     def single(self, kind: int, rows: np.ndarray, g: np.ndarray) -> None:
         """Decoded single-sentence records (positions or type 24, 28 characters)."""
         at = self._sent(rows, "payload_at")
-        if kind == POS:
-            fields, chars = _positions(self.buf, at)
-            self.out.add_fields(g, fields)
-            self.out.add(g, r._PAYLOAD, payload_strings(chars))
+        if kind == POS:  # decoded straight into the record columns (compiled)
+            targets = [self.out.target(name) for name in _POSITION_FIELDS]
+            values, valid = tuple(t[0] for t in targets), tuple(t[1] for t in targets)
+            chars = fk.positions(self.buf, at, g, values, valid)
+            self.out.add(g, r._PAYLOAD, payload_strings(chars, lines=True))
         else:
             self.out.add_fields(g, fb.decode_static24(fb.payload_words(self.buf, at, 28)))
             self.out.add(g, r._PAYLOAD, payload_text(self.buf, at, np.full(len(at), 28), at, 28))

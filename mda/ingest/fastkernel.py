@@ -202,26 +202,18 @@ def _field(w, start: int, width: int, signed: bool = False) -> int:  # type: ign
 
 
 @njit(cache=True, nogil=True)
-def decode_positions(buf, payload_at):  # type: ignore[no-untyped-def]
+def decode_positions(buf, payload_at, g, values, valid, chars):  # type: ignore[no-untyped-def]
     """Fields of the 168-bit type 1/2/3/18 reports whose 28 payload characters start at
-    ``payload_at`` (checked armoured characters).
+    ``payload_at`` (checked armoured characters), written at record positions ``g``.
 
-    Returns ``(mmsi, msg_type, lat, lon, sog, cog, heading, status, chars)``: floats are NaN
-    where the report says "not available" (speed 1023, course 3600, heading >= 360), status
-    is -1 where there is none (type 18) or it is 15; ``chars`` holds the payload bytes
-    (n x 28)."""
-    n = len(payload_at)
-    mmsi = np.empty(n, dtype=np.int64)
-    msg_type = np.empty(n, dtype=np.int64)
-    lat = np.empty(n, dtype=np.float64)
-    lon = np.empty(n, dtype=np.float64)
-    sog = np.empty(n, dtype=np.float64)
-    cog = np.empty(n, dtype=np.float64)
-    heading = np.empty(n, dtype=np.float64)
-    status = np.empty(n, dtype=np.int64)
-    chars = np.empty((n, 28), dtype=np.uint8)
+    ``values`` and ``valid`` are the record columns (mmsi, msg_type, lat, lon, sog, cog,
+    heading, nav_status) and their validity: speed 1023, course 3600 and heading >= 360
+    are not available, and so is the status of type 18 or 15. ``chars`` (n x 29) gets the
+    payload bytes, each row ending in a newline."""
+    mmsi, msg_type, lat, lon, sog, cog, heading, status = values
+    ok_sog, ok_cog, ok_heading, ok_status = valid[4], valid[5], valid[6], valid[7]
     w = np.zeros(4, dtype=np.int64)
-    for r in range(n):
+    for r in range(len(payload_at)):
         w[:] = 0
         at = payload_at[r]
         for k in range(28):
@@ -232,21 +224,28 @@ def decode_positions(buf, payload_at):  # type: ignore[no-untyped-def]
                 v -= 8
             bit = 6 * k
             w[bit // 48] |= v << (42 - bit % 48)
+        chars[r, 28] = 10
         t = _field(w, 0, 6)
         b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
-        msg_type[r] = t
-        mmsi[r] = _field(w, 8, 30)
-        lon[r] = ((10 * _field(w, 61 - b, 28, True) + 3) // 6) / 1e6
-        lat[r] = ((10 * _field(w, 89 - b, 27, True) + 3) // 6) / 1e6
+        i = g[r]
+        msg_type[i] = t
+        mmsi[i] = _field(w, 8, 30)
+        lon[i] = ((10 * _field(w, 61 - b, 28, True) + 3) // 6) / 1e6
+        lat[i] = ((10 * _field(w, 89 - b, 27, True) + 3) // 6) / 1e6
         speed = _field(w, 50 - b, 10)
         course = _field(w, 116 - b, 12)
         head = _field(w, 128 - b, 9)
-        sog[r] = speed / 10.0 if speed < 1023 else np.nan
-        cog[r] = course / 10.0 if course < 3600 else np.nan
-        heading[r] = float(head) if head < 360 else np.nan
+        sog[i] = speed / 10.0
+        ok_sog[i] = speed < 1023
+        cog[i] = course / 10.0
+        ok_cog[i] = course < 3600
+        heading[i] = head
+        ok_heading[i] = head < 360
         st = _field(w, 38, 4)
-        status[r] = -1 if t == 18 or st == 15 else st
-    return mmsi, msg_type, lat, lon, sog, cog, heading, status, chars
+        status[i] = st
+        ok_status[i] = t != 18 and st != 15
+        for c in range(4):  # mmsi, type, lat, lon: always there
+            valid[c][i] = True
 
 
 @njit(cache=True, inline="always")
@@ -334,6 +333,14 @@ def repeated(h):  # type: ignore[no-untyped-def]
     return out
 
 
+def position_columns(n: int) -> tuple[np.ndarray, ...]:
+    """Empty value arrays of the columns :func:`decode_positions` writes, with the dtypes of
+    the records schema (mmsi, msg_type, lat, lon, sog, cog, heading, nav_status)."""
+    dtypes = (np.int64, np.int8, np.float64, np.float64, np.float32, np.float32, np.float32,
+              np.int8)  # fmt: skip
+    return tuple(np.zeros(n, dtype=d) for d in dtypes)
+
+
 POS, T24, T5, UNSUPPORTED, BAD_BITS = range(5)
 """Unit kinds (see :mod:`mda.ingest.fastdecode`)."""
 
@@ -416,12 +423,20 @@ def scan_lines(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, epoch_
     return simple, cols
 
 
-def positions(buf: np.ndarray, payload_at: np.ndarray) -> list[np.ndarray]:
-    """:func:`decode_positions`, in parts run in parallel."""
-    parts = _parts(len(payload_at))
-    with ThreadPoolExecutor(len(parts)) as pool:
-        got = list(pool.map(lambda ab: decode_positions(buf, payload_at[ab[0] : ab[1]]), parts))
-    return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
+def positions(
+    buf: np.ndarray, payload_at: np.ndarray, g: np.ndarray, values: tuple[np.ndarray, ...],
+    valid: tuple[np.ndarray, ...],
+) -> np.ndarray:
+    """:func:`decode_positions`, in parts run in parallel; returns the payload bytes."""
+    chars = np.empty((len(payload_at), 29), dtype=np.uint8)
+
+    def part(ab: tuple[int, int]) -> None:
+        a, b = ab
+        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, chars[a:b])
+
+    with ThreadPoolExecutor(len(_parts(len(payload_at)))) as pool:
+        list(pool.map(part, _parts(len(payload_at))))
+    return chars
 
 
 def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
@@ -454,7 +469,8 @@ def warm_up() -> threading.Thread:
         select_units(buf, one, one, one, small, small, small, one, one, yes,
                      np.zeros(256, dtype=np.int64), np.ones(64, dtype=np.bool_),
                      np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64), 0)  # fmt: skip
-        decode_positions(buf, one)
+        decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
+                         for _ in range(8)), np.zeros((1, 29), dtype=np.uint8))  # fmt: skip
         decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
         repeated(np.zeros(1, dtype=np.uint64))
 
