@@ -721,8 +721,12 @@ class _Collector:
         echoes = _echo_reps(payloads)  # rule 1: rec_id -> first record of its chain
         echo = pl.col(_ECHO0) | pl.col(REC_ID).is_in(echoes[REC_ID].implode())
         some_echo = echoes.height > 0 or bool(fixes[_ECHO0].any())
-        plain = fixes.filter(~echo) if some_echo else fixes
-        runs = pl.concat(self.runs) if self.keyed and self.runs and not some_echo else None
+        not_echo = ~fixes.select(echo).to_series() if some_echo else None
+        plain = fixes.filter(not_echo) if not_echo is not None else fixes
+        runs = pl.concat(self.runs) if self.keyed and self.runs else None
+        if runs is not None and not_echo is not None:  # the runs without the echoes (rows of plain)
+            row_in_plain = not_echo.cast(pl.UInt32).cum_sum() - 1
+            runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))
         order = _sort_permutation(plain, self.keyed, runs)
         plain = plain.drop(_KEY, _ECHO0)[order["_i"]].with_columns(order[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
