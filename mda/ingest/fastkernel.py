@@ -51,10 +51,10 @@ def _printable(c: int) -> bool:
     return 32 <= c <= 126 and c != 92 and c != 33 and c != 36 and c != 42 and c != 44
 
 
-@njit(cache=True, inline="always")
-def _armoured(c: int) -> bool:
-    """A payload character (``0``-``W`` or `````-``w``)."""
-    return 48 <= c <= 87 or 96 <= c <= 119
+ARMOURED = np.zeros(256, dtype=np.bool_)
+"""The payload characters (``0``-``W`` and `````-``w``), by byte."""
+ARMOURED[48:88] = True
+ARMOURED[96:120] = True
 
 
 @njit(cache=True, inline="always")
@@ -146,13 +146,16 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         if q >= end or buf[q] != _COMMA:
             continue
         second = q  # the comma ending the channel (the two commas cancel in the checksum)
-        q += 1
-        start = q
-        while q < end and _armoured(buf[q]):
-            x ^= buf[q]
-            q += 1
-        # <payload>,<fill>*hh and the end of the line
-        if q == start or q + 5 != end or buf[q] != _COMMA or buf[q + 2] != _STAR:
+        # <payload>,<fill>*hh and the end of the line: the payload is what lies between
+        q = end - 5
+        if q <= second + 1 or buf[q] != _COMMA or buf[q + 2] != _STAR:
+            continue
+        armoured = True
+        for k in range(second + 1, q):
+            c = buf[k]
+            armoured &= ARMOURED[c]
+            x ^= c
+        if not armoured:
             continue
         c_fill = buf[q + 1]
         h1, h2 = _hex(buf[q + 3]), _hex(buf[q + 4])
