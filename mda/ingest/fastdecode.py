@@ -389,9 +389,12 @@ class _Records:
 
     def __init__(self, path: Path, buf: np.ndarray, sent: pl.DataFrame, out: _Columns) -> None:
         self.path, self.buf, self.sent, self.out = path, buf, sent, out
+        self._columns: dict[str, np.ndarray] = {}
 
     def _sent(self, rows: np.ndarray, col: str) -> np.ndarray:
-        return self.sent[col].to_numpy()[rows]
+        if col not in self._columns:  # each scan column converted once
+            self._columns[col] = self.sent[col].to_numpy()
+        return self._columns[col][rows]
 
     def _origin(self, g: np.ndarray, rows: np.ndarray) -> None:
         station = self.sent["station"].gather(rows)
