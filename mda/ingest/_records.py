@@ -402,10 +402,10 @@ def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
     d = cand.filter(pl.col(_PAYLOAD).is_not_null())
     if not d.height:
         return pl.DataFrame(schema={REC_ID: pl.Int64(), _REP: pl.Int64()})
-    from mda.ingest.fastkernel import repeated  # (numba: imported when there are payloads)
+    from mda.ingest.fastkernel import frozen, repeated  # (numba: imported when needed)
 
     d = d.select(REC_ID, s.TS, _PAYLOAD, pl.col(_PAYLOAD).hash(0).alias("_h"))
-    d = d.filter(pl.Series(repeated(d["_h"].to_numpy(writable=True)))).sort("_h", s.TS, REC_ID)
+    d = d.filter(pl.Series(repeated(frozen(d["_h"].to_numpy())))).sort("_h", s.TS, REC_ID)
     collision = (pl.col("_h") == pl.col("_h").shift()) & (
         pl.col(_PAYLOAD) != pl.col(_PAYLOAD).shift()
     )

@@ -81,10 +81,8 @@ def select_units(sent: pl.DataFrame, buf: np.ndarray) -> pl.DataFrame:
     and ``key`` (its packed group key).
     """
     cols = ("idx", "payload_at", "plen", "count", "num", "fill", "head", "key", "ok")
-    # writable arrays, as the compiled function was built for (see fastkernel.warm_up)
-    idx, at, plen, count, num, fill, head, key, ok = (
-        sent[c].to_numpy(writable=True) for c in cols
-    )
+    # read-only arrays (no copy), as the compiled function was built for (fastkernel.warm_up)
+    idx, at, plen, count, num, fill, head, key, ok = (fk.frozen(sent[c].to_numpy()) for c in cols)
     rows, n, kind = fk.select_units(buf, idx, at, plen, count, num, fill, head, key, ok, ARMOUR,
                                     _SUPPORTED, _BITS_LO, _BITS_HI, TYPE27_EXTRA_BITS)  # fmt: skip
     columns = {"first": idx[rows], "n": n, "kind": kind, "row": rows}
@@ -472,7 +470,7 @@ def heard_twice(records: pl.DataFrame) -> pl.Series:
     d = records.select(pl.int_range(pl.len()).alias("_i"), r._PAYLOAD, s.TS, s.REASON)
     eligible = c(s.REASON).is_null() & c(s.TS).is_not_null() & c(r._PAYLOAD).is_not_null()
     d = d.filter(eligible)
-    h = d[r._PAYLOAD].hash().to_numpy(writable=True)
+    h = fk.frozen(d[r._PAYLOAD].hash().to_numpy())
     rows = np.flatnonzero(fk.repeated(h))
     d = d[rows].with_columns(pl.Series("_h", h[rows])).sort("_h", "_i")
     clash = (c("_h") == c("_h").shift(1)) & (c(r._PAYLOAD) != c(r._PAYLOAD).shift(1))

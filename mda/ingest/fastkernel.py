@@ -456,26 +456,35 @@ def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
     return [np.concatenate([g[c] for g in got]) for c in range(len(got[0]))]
 
 
+def frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only (as polars' zero-copy views are), so that a compiled function
+    always sees one array type whether its argument was copied or not."""
+    a.flags.writeable = False
+    return a
+
+
 @functools.cache
 def warm_up() -> threading.Thread:
     """Load the compiled functions in a background thread, once per process (numba's
     first call costs ~0.4 s even from its cache); join the thread before relying on the
     time. The caller reads its file meanwhile.
 
-    Callers pass writable C-ordered arrays of the dtypes used here: numba compiles a new
-    version for other array types (read-only ones included), which costs seconds."""
+    Callers pass C-ordered arrays of the dtypes used here, read-only where they are here
+    (:func:`frozen`; polars gives read-only views without a copy): numba compiles a new
+    version for other array types, which costs seconds."""
 
     def load() -> None:
         buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
-        small, yes = np.zeros(1, dtype=np.int8), np.ones(1, dtype=np.bool_)
+        fixed, small = frozen(one.copy()), frozen(np.zeros(1, dtype=np.int8))
         scan_simple(buf, one, one, 0, 1)
-        select_units(buf, one, one, one, small, small, small, one, one, yes,
-                     np.zeros(256, dtype=np.int64), np.ones(64, dtype=np.bool_),
-                     np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64), 0)  # fmt: skip
+        select_units(buf, fixed, fixed, fixed, small, small, small, fixed, fixed,
+                     frozen(np.ones(1, dtype=np.bool_)), np.zeros(256, dtype=np.int64),
+                     np.ones(64, dtype=np.bool_), np.zeros(64, dtype=np.int64),
+                     np.zeros(64, dtype=np.int64), 0)  # fmt: skip
         decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
                          for _ in range(8)), np.zeros((1, 29), dtype=np.uint8))  # fmt: skip
         decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
-        repeated(np.zeros(1, dtype=np.uint64))
+        repeated(frozen(np.zeros(1, dtype=np.uint64)))
 
     thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)
     thread.start()
