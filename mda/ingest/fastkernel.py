@@ -1,4 +1,4 @@
-"""Compiled loops (numba) for the NMEA fast path: the line scan and the position decode.
+"""Compiled loops (numba) for the NMEA fast path.
 
 :func:`scan_simple` reads the lines in the two common forms, a bare sentence
 (``!AIVDM,1,1,,A,<payload>,0*hh``) or one with a time tag block
@@ -7,16 +7,19 @@ bytes: it checks every character class of :data:`mda.ingest.fastscan.SHAPE` and 
 checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns. Every other line
 (a station ``s:`` field, a leading or trailing epoch, anything unusual) is left to the
 vectorised polars path, which applies the full expression; so the lines taken here are
-exactly those that path would call simple, with the same fields (a test compares both).
+exactly those that path would call simple, with the same fields (tests compare both).
 
-:func:`decode_positions` cuts the fields of 168-bit type 1/2/3/18 reports from their 28
-payload characters, and :func:`decode_static5` those of 424-bit type 5 reports (one or two
-parts), with the same integer arithmetic as :mod:`mda.ingest.fastbits` (and
-pyais): lat/lon ``((10 v + 3) // 6) / 1e6``, speed and course ``v / 10``.
+:func:`select_units` picks the sentences the fast path decodes (see
+:func:`mda.ingest.fastdecode.select_units`). :func:`decode_positions` cuts the fields of
+168-bit type 1/2/3/18 reports from their 28 payload characters straight into the record
+columns, and :func:`decode_static5` those of 424-bit type 5 reports (one or two parts),
+with pyais's integer arithmetic: lat/lon ``((10 v + 3) // 6) / 1e6``, speed and course
+``v / 10``. :func:`repeated` finds the payload hashes that occur more than once.
 
-Both release the GIL: :func:`scan_lines` and :func:`positions` run them over parts of the
-input in threads, one per core. Compiled once per machine and cached beside this file
-(numba ``cache=True``); the first call after installation takes a few seconds.
+All release the GIL: :func:`scan_lines`, :func:`positions` and :func:`statics5` run them
+over parts of the input in threads, one per core. Compiled once per machine and cached
+beside this file (numba ``cache=True``); the first call after installation takes a few
+seconds, and every process loads them once (:func:`warm_up`).
 """
 
 from __future__ import annotations
@@ -432,13 +435,14 @@ def positions(
 ) -> np.ndarray:
     """:func:`decode_positions`, in parts run in parallel; returns the payload bytes."""
     chars = np.empty((len(payload_at), 29), dtype=np.uint8)
+    parts = _parts(len(payload_at))
 
     def part(ab: tuple[int, int]) -> None:
         a, b = ab
         decode_positions(buf, payload_at[a:b], g[a:b], values, valid, chars[a:b])
 
-    with ThreadPoolExecutor(len(_parts(len(payload_at)))) as pool:
-        list(pool.map(part, _parts(len(payload_at))))
+    with ThreadPoolExecutor(len(parts)) as pool:
+        list(pool.map(part, parts))
     return chars
 
 
