@@ -194,6 +194,17 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
 
 
 @njit(cache=True, inline="always")
+def _put_char(w, k: int, c: int) -> None:  # type: ignore[no-untyped-def]
+    """Payload character ``k`` (armoured byte ``c``) into the 48-bit words ``w`` (zeroed
+    before the first; eight 6-bit values per word, most significant first)."""
+    v = np.int64(c) - 48
+    if v > 40:
+        v -= 8
+    bit = 6 * k
+    w[bit // 48] |= v << (42 - bit % 48)
+
+
+@njit(cache=True, inline="always")
 def _field(w, start: int, width: int, signed: bool = False) -> int:  # type: ignore[no-untyped-def]
     """``width`` (<= 30) bits at bit ``start`` of the 48-bit words ``w``."""
     i, o = start // 48, start % 48
@@ -225,11 +236,7 @@ def decode_positions(buf, payload_at, g, values, valid, chars):  # type: ignore[
         for k in range(28):
             c = buf[at + k]
             chars[r, k] = c
-            v = np.int64(c) - 48
-            if v > 40:
-                v -= 8
-            bit = 6 * k
-            w[bit // 48] |= v << (42 - bit % 48)
+            _put_char(w, k, c)
         chars[r, 28] = 10
         t = _field(w, 0, 6)
         b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
@@ -290,11 +297,7 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
         for k in range(71):
             c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
             chars[r, k] = c
-            v = np.int64(c) - 48
-            if v > 40:
-                v -= 8
-            bit = 6 * k
-            w[bit // 48] |= v << (42 - bit % 48)
+            _put_char(w, k, c)
         msg_type[r] = _field(w, 0, 6)
         mmsi[r] = _field(w, 8, 30)
         imo[r] = _field(w, 40, 30)
