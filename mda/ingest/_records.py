@@ -82,7 +82,6 @@ from mda import schema as s
 from mda.errors import MdaError
 
 REC_ID = "rec_id"
-HEARD_TWICE = "heard_twice"  # the same transmission heard by another receiver/talker
 IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a position
 _HAS_POS = "_has_pos"
 _HAS_STATIC = "_has_static"
@@ -92,7 +91,6 @@ _PAYLOAD = "_payload"  # NMEA: the decoded message's armoured payload, parts joi
 STATIC_HASH = "_static_hash"
 """Optional UInt64 record column from a reader: a hash of the fields the record's static
 report is derived from (equal fields, equal hash). Without it, finalize hashes STATIC_KEYS."""
-_ECHO0 = "_echo0"  # flagged heard twice by its reader, with no payload to chain it by
 _ORIGIN = "_origin"  # code of the record's (source, label) pair (see _Collector.origins)
 _PREP = "_prep"  # rec_id of the position row a folded record's position is stored in
 _REP = "_rep"
@@ -122,7 +120,6 @@ STATIC_KEYS = (s.MMSI, *STATIC_COLUMNS, s.AIS_CLASS)
 RECORDS_SCHEMA: dict[str, pl.DataType] = {
     REC_ID: pl.Int64(),
     s.REASON: pl.String(),
-    HEARD_TWICE: pl.Boolean(),
     IS_POSITION_REPORT: pl.Boolean(),
     **{k: v for k, v in s.POSITIONS_SCHEMA.items() if k != s.SOURCES},
     **{k: v for k, v in s.VESSELS_SCHEMA.items() if k not in s.POSITIONS_SCHEMA},
@@ -147,17 +144,16 @@ LINES_SCHEMA: dict[str, pl.DataType] = {
 }
 _FIX_COLUMNS = (
     REC_ID, s.MMSI, s.TS, s.LAT, s.LON, s.SOG_KN, s.COG_DEG, s.HEADING_DEG, s.NAV_STATUS,
-    s.MSG_TYPE, _ORIGIN, _ECHO0,
+    s.MSG_TYPE, _ORIGIN,
 )  # fmt: skip
 """What is kept of a candidate fix until the duplicate rules have run."""
 _FIX_SCHEMA: dict[str, pl.DataType] = {
     **{c: RECORDS_SCHEMA[c] for c in _FIX_COLUMNS if c in RECORDS_SCHEMA},
     _ORIGIN: pl.UInt32(),
-    _ECHO0: pl.Boolean(),
 }
 _STATIC_ROW = (REC_ID, s.MMSI, s.TS, *STATIC_COLUMNS, s.AIS_CLASS, s.SOURCE)
 _QUARANTINE_ROW = (s.SOURCE_FILE, s.LINE_NO, s.REASON, s.RAW, _SEQ)
-_STATION_ROW = (REC_ID, s.MMSI, s.TS, s.MSG_TYPE, _ORIGIN, _ECHO0)
+_STATION_ROW = (REC_ID, s.MMSI, s.TS, s.MSG_TYPE, _ORIGIN)
 _STATION_ROW_SCHEMA: dict[str, pl.DataType] = {c: _FIX_SCHEMA[c] for c in _STATION_ROW}
 
 REASONS = (
@@ -544,7 +540,7 @@ class _Collector:
         self.fetchers: dict[str, Callable[[pl.Series], pl.DataFrame]] = {}
         self.rejected: list[pl.DataFrame] = []  # quarantine rows known from one piece
         self.fixes: list[pl.DataFrame] = []  # _FIX_COLUMNS of candidates with a position
-        self.static_only: list[pl.DataFrame] = []  # rec_id, _echo0 of the other candidates
+        self.static_only: list[pl.DataFrame] = []  # rec_id of the other candidates
         self.payloads: list[pl.DataFrame] = []  # rec_id, _payload, ts of NMEA candidates
         self.statics: list[pl.DataFrame] = []  # _STATIC_ROW: first of each report per piece
         self.cand_lines: list[pl.DataFrame] = []  # lines of pieces not in a span
@@ -654,8 +650,7 @@ class _Collector:
             self.cand_lines.append(lines.select(REC_ID, s.SOURCE_FILE, s.LINE_NO, s.RAW, _SEQ))
 
     def _add_candidates(self, cand: pl.DataFrame) -> None:
-        echo0 = pl.col(HEARD_TWICE).fill_null(False) & pl.col(_PAYLOAD).is_null()
-        cand = cand.with_columns(self._origin_codes(cand), echo0.alias(_ECHO0))
+        cand = cand.with_columns(self._origin_codes(cand))
         # stations (neither a position nor static data) join the same-transmission rule only
         # (each part: its columns first, then the rows, so only those columns are copied)
         n_stations = int(cand[_STATION].sum())
@@ -673,8 +668,8 @@ class _Collector:
         self.fixes.append(self._sorted_piece(fixes))
         if n_pos + n_stations < cand.height:
             static_only = ~pl.col(_HAS_POS) & ~pl.col(_STATION)
-            rows = cand.select(REC_ID, _ECHO0, _HAS_POS, _STATION).filter(static_only)
-            self.static_only.append(rows.select(REC_ID, _ECHO0))
+            rows = cand.select(REC_ID, _HAS_POS, _STATION).filter(static_only)
+            self.static_only.append(rows.select(REC_ID))
 
     def _sorted_piece(self, fixes: pl.DataFrame) -> pl.DataFrame:
         """A piece's fixes with their ``_key`` (:func:`_sort_key`; null when a time is
@@ -719,16 +714,15 @@ class _Collector:
             self.payloads, {REC_ID: pl.Int64(), _PAYLOAD: pl.String(), s.TS: s.UTC_TS}
         )
         echoes = _echo_reps(payloads)  # rule 1: rec_id -> first record of its chain
-        echo = pl.col(_ECHO0) | pl.col(REC_ID).is_in(echoes[REC_ID].implode())
-        some_echo = echoes.height > 0 or bool(fixes[_ECHO0].any())
-        not_echo = ~fixes.select(echo).to_series() if some_echo else None
+        echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
+        not_echo = ~fixes.select(echo).to_series() if echoes.height else None
         plain = fixes.filter(not_echo) if not_echo is not None else fixes
         runs = pl.concat(self.runs) if self.keyed and self.runs else None
         if runs is not None and not_echo is not None:  # the runs without the echoes (rows of plain)
             row_in_plain = not_echo.cast(pl.UInt32).cum_sum() - 1
             runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))
         order = _sort_permutation(plain, self.keyed, runs)
-        plain = plain.drop(_KEY, _ECHO0)[order["_i"]].with_columns(order[_RUN])
+        plain = plain.drop(_KEY)[order["_i"]].with_columns(order[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
         static_new = self._static_news()
         kept = (
@@ -736,7 +730,7 @@ class _Collector:
         )
         folded = self._folded(fixes, echoes, folds)
         positions = self._positions(kept, folded)
-        rejects = self._final_rejects(fixes, echoes, folds, static_new[REC_ID])
+        rejects = self._final_rejects(echoes, folds, static_new[REC_ID])
         stations, station_rejects = self._stations(echoes)
         return self._build(positions, static_new, pl.concat([rejects, station_rejects]), stations)
 
@@ -751,7 +745,7 @@ class _Collector:
         fields = _concat(self.station_fields, STATION_FIELDS_SCHEMA)
         rows = rows.join(fields, on=REC_ID, how="left").sort(REC_ID)
         echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
-        plain = rows.filter(~echo & ~pl.col(_ECHO0))
+        plain = rows.filter(~echo)
         same = pl.struct(s.MMSI, _seconds(), *STATION_KEYS)
         plain = plain.with_columns(pl.col(REC_ID).first().over(same).alias(_REP))
         repeats = plain.filter(pl.col(_REP) != pl.col(REC_ID)).select(REC_ID, _REP)
@@ -770,10 +764,7 @@ class _Collector:
         )
         stations = s.conform(kept, s.STATIONS_SCHEMA).sort(s.MMSI, s.TS, maintain_order=True)
         duplicate = pl.lit("duplicate").alias(s.REASON)
-        rejects = pl.concat(
-            [repeats.select(REC_ID, duplicate), rows.filter(_ECHO0).select(REC_ID, duplicate)]
-        )
-        return stations, rejects
+        return stations, repeats.select(REC_ID, duplicate)
 
     def _static_news(self) -> pl.DataFrame:
         """The first row (in rec_id order) of each distinct static report: the vessel rows."""
@@ -818,20 +809,14 @@ class _Collector:
         return s.conform(out, s.POSITIONS_SCHEMA).with_columns(pl.col(s.MMSI).set_sorted())
 
     def _final_rejects(
-        self, fixes: pl.DataFrame, echoes: pl.DataFrame, folds: pl.DataFrame, static_new: pl.Series
+        self, echoes: pl.DataFrame, folds: pl.DataFrame, static_new: pl.Series
     ) -> pl.DataFrame:
         """(rec_id, reason) of candidates the duplicate rules reject: echoes are
         "duplicate"; otherwise a record with nothing new is "duplicate" if it carries a
-        position, "static_unchanged" if not. Built from the small sets involved, so that the
-        fixes (millions) are only scanned once, for the echo flag."""
-        others = _concat(self.static_only, {REC_ID: pl.Int64(), _ECHO0: pl.Boolean()})
-        echo_ids = pl.concat(
-            [
-                echoes[REC_ID],
-                fixes.filter(_ECHO0)[REC_ID],
-                others.filter(_ECHO0)[REC_ID],
-            ]
-        )
+        position, "static_unchanged" if not. Built from the small sets involved, not from
+        the fixes (millions)."""
+        others = _concat(self.static_only, {REC_ID: pl.Int64()})
+        echo_ids = echoes[REC_ID]
         new = pl.col(REC_ID).is_in(static_new.implode())
         is_echo = pl.col(REC_ID).is_in(echo_ids.implode())
         duplicate = pl.lit("duplicate").alias(s.REASON)
@@ -930,7 +915,7 @@ def _first_statics(cand: pl.DataFrame) -> pl.DataFrame:
     of the first record of each static report (equal fields give equal hashes); the reports
     are compared by value in :meth:`_Collector._static_news`. A 64-bit hash is much cheaper
     to find first occurrences of than the struct of fields."""
-    static = pl.col(_HAS_STATIC) & ~pl.col(_ECHO0)
+    static = pl.col(_HAS_STATIC)
     if STATIC_HASH in cand.columns:  # from the reader: no copy of the (many) static rows
         first = pl.when(static).then(pl.col(STATIC_HASH)).is_first_distinct()
         return cand.filter(static & first).select(_STATIC_ROW)

@@ -374,7 +374,6 @@ def _records(df: pl.DataFrame, f: _File, typed: bool) -> pl.DataFrame:
         .with_columns(
             (pl.col(s.LINE_NO) - 2).alias(r.REC_ID),
             reason.alias(s.REASON),
-            pl.lit(False).alias(r.HEARD_TWICE),
             pl.lit(True).alias(r.IS_POSITION_REPORT),
             pl.lit(f.fmt.source).alias(s.SOURCE),
         )

@@ -44,7 +44,6 @@ from mda.ingest import fastkernel as fk
 from mda.ingest.fastscan import ARMOUR, pack_text, read_lines, scan, window
 from mda.ingest.nmea import (
     ALLOWED_BITS,
-    HEARD_TWICE_WINDOW,
     POSITION_TYPES,
     SOURCE_NAME,
     SUPPORTED_TYPES,
@@ -317,7 +316,7 @@ class _Columns:
         return out.cast(dtype)
 
     def frame(self) -> pl.DataFrame:
-        """The records in :data:`OUTPUT_SCHEMA`, without ``heard_twice`` yet."""
+        """The records in :data:`OUTPUT_SCHEMA`."""
         cols = []
         for name, dtype in OUTPUT_SCHEMA.items():
             if name in self.texts:
@@ -456,32 +455,11 @@ def _add_slow(out: _Columns, path: Path, reader: NmeaReader, parsed: r.Parsed,
     )[r._LABEL]
     # with ``_payload``: the payload the reader decoded; a decoded record without lines of its
     # own (a second sentence on a line) keeps it too, so the same-transmission rule sees it
-    skip = {r.REC_ID, r.HEARD_TWICE, r.IS_POSITION_REPORT, s.SOURCE}
+    skip = {r.REC_ID, r.IS_POSITION_REPORT, s.SOURCE}
     for name in parsed.records.columns:
         if name not in skip:
             out.add(g, name, parsed.records[name])
     out.add(g, r._LABEL, label.fill_null(f"{SOURCE_NAME}:{path.name}"))
-
-
-def heard_twice(records: pl.DataFrame) -> pl.Series:
-    """The reader's "heard twice" rule over records in file order: a decoded message whose
-    payload was last decoded at most ``HEARD_TWICE_WINDOW`` before or after it."""
-    c = pl.col
-    d = records.select(pl.int_range(pl.len()).alias("_i"), r._PAYLOAD, s.TS, s.REASON)
-    eligible = c(s.REASON).is_null() & c(s.TS).is_not_null() & c(r._PAYLOAD).is_not_null()
-    d = d.filter(eligible)
-    h = fk.frozen(d[r._PAYLOAD].hash().to_numpy())
-    rows = np.flatnonzero(fk.repeated(h))
-    d = d[rows].with_columns(pl.Series("_h", h[rows])).sort("_h", "_i")
-    clash = (c("_h") == c("_h").shift(1)) & (c(r._PAYLOAD) != c(r._PAYLOAD).shift(1))
-    if d.select(clash.any()).item():  # two payloads with one hash: sort by the text itself
-        d = d.sort(r._PAYLOAD, "_i")
-    same = c(r._PAYLOAD) == c(r._PAYLOAD).shift(1)
-    near = same & ((c(s.TS) - c(s.TS).shift(1)).abs() <= HEARD_TWICE_WINDOW)
-    hits = d.filter(near.fill_null(False))["_i"].to_numpy()
-    out = np.zeros(records.height, dtype=bool)
-    out[hits] = True
-    return pl.Series(r.HEARD_TWICE, out)
 
 
 def _records(out: _Columns) -> pl.DataFrame:
@@ -492,7 +470,7 @@ def _records(out: _Columns) -> pl.DataFrame:
         .alias(r.IS_POSITION_REPORT),
         pl.lit(SOURCE_NAME).alias(s.SOURCE),
     )  # fmt: skip
-    return records.with_columns(heard_twice(records))
+    return records
 
 
 def _lines_frame(path: Path, lines: pl.Series, rec_of_line: np.ndarray) -> pl.DataFrame:

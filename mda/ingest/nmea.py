@@ -73,8 +73,6 @@ TYPE27_EXTRA_BITS = 168  # some transceivers pad type 27 to a full slot
 MAX_FRAGMENT_GAP_LINES = 100
 END_OF_FILE = 1 << 62
 """``Message.at`` of the records made when the file ends (incomplete groups)."""
-HEARD_TWICE_WINDOW = r.SAME_PAYLOAD_WINDOW  # one rule for 'the same transmission'
-"""Identical payloads this close in time are one transmission heard twice."""
 
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01 UTC
 _LEADING_EPOCH = re.compile(r"^(\d{9,13}(?:\.\d+)?)\s+")
@@ -366,7 +364,6 @@ class NmeaReader:
         self._pending: dict[tuple[str, str, str, int], _Group] = {}
         self._tag: TagBlock | None = None
         self._pghp: datetime | None = None
-        self._last_heard: dict[str, datetime] = {}
         self._pos = 0  # data-line position of the line being read
         self._at = 0  # line number of the line being read
 
@@ -508,22 +505,13 @@ class NmeaReader:
         self._pending[key] = group
         return None
 
-    def _heard_twice(self, payload: str, ts: datetime | None) -> bool:
-        if ts is None:
-            return False
-        last = self._last_heard.get(payload)
-        self._last_heard[payload] = ts
-        return last is not None and abs(ts - last) <= HEARD_TWICE_WINDOW
-
     def _complete(self, parts: list[Sentence]) -> None:
         got = decode_parts(parts)
         if isinstance(got, str):
             self._new_record(parts, got)
             return
         ts = next((p.ts for p in parts if p.ts is not None), None)
-        payload = "".join(p.payload for p in parts)
         got[s.TS] = ts
-        got[r.HEARD_TWICE] = self._heard_twice(payload, ts)
         self._new_record(parts, None, got)
 
     def finish(self) -> r.Parsed:
@@ -560,12 +548,11 @@ class NmeaReader:
             if s.STATION_KIND in row:  # the records frame keeps no station field
                 for k, v in stations.items():
                     v.append(row.get(k))
-                keep = (r.REC_ID, s.MMSI, s.MSG_TYPE, s.TS, r.HEARD_TWICE)
+                keep = (r.REC_ID, s.MMSI, s.MSG_TYPE, s.TS)
                 row = {k: row[k] for k in keep if k in row}
             row[s.REASON] = m.reason
             row[s.SOURCE] = SOURCE_NAME
             row[r.IS_POSITION_REPORT] = m.fields.get(s.MSG_TYPE) in POSITION_TYPES
-            row.setdefault(r.HEARD_TWICE, False)
             for k, v in cols.items():
                 v.append(row.get(k))
         records = pl.DataFrame(cols, schema=r.RECORDS_SCHEMA)
