@@ -97,7 +97,7 @@ _REP = "_rep"
 _SEC = "_sec"
 _KEY = "_key"
 _RUN = "_run"  # the fix shares (mmsi, second) with a neighbour in (mmsi, ts) order
-_SEQ = "_seq"  # running number of a line over all inputs: the quarantine's order
+_SEQ = "_seq"  # a line's number plus its file's base: the quarantine's order (all inputs)
 _STATION = "_station"  # the record is a fixed station's report (its reader gave station fields)
 
 SAME_PAYLOAD_WINDOW = timedelta(seconds=60)
@@ -517,8 +517,8 @@ def _merge_counts(into: dict[str, int], more: dict[str, int]) -> None:
 @dataclass
 class _Span:
     """The lines of a piece with one line per record and no raw text (``Parsed.one_line``):
-    the line of record ``rec_id`` is ``rec_id + line_delta`` of ``source_file``, its running
-    number ``rec_id + seq_delta``."""
+    the line of record ``rec_id`` is ``rec_id + line_delta`` of ``source_file``, its
+    ``_seq`` ``rec_id + seq_delta``."""
 
     rec_lo: int
     rec_hi: int
@@ -534,6 +534,8 @@ class _Collector:
         self.day = day
         self.offset = 0  # added to the rec_ids of the current file
         self.lines_read = 0
+        self.seq_base = 0  # added to the line numbers of the current file: its lines' _seq
+        self.file_lines = 0  # the largest line number of the current file so far
         self.cand_line_count = 0
         self.origins: dict[tuple[str | None, str], int] = {}
         self.skipped: dict[str, int] = {}
@@ -558,6 +560,8 @@ class _Collector:
         for part in [item] if isinstance(item, Parsed) else item.parts:
             top = max(top, self._add(part))
         self.offset += top + 1
+        self.seq_base += self.file_lines + 1
+        self.file_lines = 0
 
     def _add(self, part: Parsed) -> int:
         """Judge one piece; returns its largest rec_id before shifting (-1 if none)."""
@@ -587,8 +591,10 @@ class _Collector:
         else:
             lines = s.conform(part.lines, LINES_SCHEMA)
             lines = lines.with_columns(pl.col(REC_ID) + self.offset)
-            lines = lines.with_row_index(_SEQ, offset=self.lines_read)
+            lines = lines.with_columns((pl.col(s.LINE_NO) + self.seq_base).alias(_SEQ))
             self.lines_read += lines.height
+            if lines.height:
+                self.file_lines = max(self.file_lines, int(lines[s.LINE_NO].max()))  # type: ignore[arg-type]
             if part.raw_of is not None and lines.height:
                 self.fetchers.setdefault(str(lines[s.SOURCE_FILE][0]), part.raw_of)
             self._add_lines(judged, lines)
@@ -620,7 +626,9 @@ class _Collector:
         lo, hi = judged.select(pl.col(REC_ID).min(), pl.col(REC_ID).max().alias("hi")).row(0)
         if hi - lo + 1 != judged.height:
             raise MdaError(f"{source_file}: records of a one-line piece are not consecutive")
-        span = _Span(lo, hi, offset - self.offset, self.lines_read - lo, source_file)
+        line_delta = offset - self.offset
+        span = _Span(lo, hi, line_delta, line_delta + self.seq_base, source_file)
+        self.file_lines = max(self.file_lines, hi + line_delta)
         self.spans.append(span)
         self.lines_read += judged.height
         if raw_of is not None:
@@ -930,7 +938,7 @@ def _span_rows(span: _Span, rejects: pl.DataFrame) -> pl.DataFrame:
         (pl.col(REC_ID) + span.line_delta).alias(s.LINE_NO),
         s.REASON,
         pl.lit(None, pl.String).alias(s.RAW),
-        (pl.col(REC_ID) + span.seq_delta).cast(pl.UInt32).alias(_SEQ),
+        (pl.col(REC_ID) + span.seq_delta).alias(_SEQ),
     )
 
 

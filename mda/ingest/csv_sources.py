@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import io
 import itertools
 import logging
 import re
@@ -43,7 +42,7 @@ import polars as pl
 from mda import schema as s
 from mda.errors import InputFormatError
 from mda.ingest import _records as r
-from mda.ingest.formats import DMA_COLUMNS, DMA_EXTRA_COLUMNS, NOAA_COLUMNS, open_binary
+from mda.ingest.formats import DMA_COLUMNS, DMA_EXTRA_COLUMNS, NOAA_COLUMNS, open_binary, pieces
 
 log = logging.getLogger(__name__)
 
@@ -577,27 +576,6 @@ def _stations(out: pl.DataFrame) -> pl.DataFrame | None:
     return s.conform(rows, r.STATION_FIELDS_SCHEMA)
 
 
-def _pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:
-    """The rest of ``fh`` in pieces of about ``size`` bytes, each ending at a line end. A
-    plain file is read with one read per piece (its end found first), not read and extended."""
-    exact = isinstance(fh, io.BufferedReader)
-    while True:
-        if exact:
-            start = fh.tell()
-            fh.seek(size - 1, 1)
-            fh.readline()
-            end = fh.tell()
-            fh.seek(start)
-            data = fh.read(end - start)
-        else:
-            data = fh.read(size)
-            if data and not data.endswith(b"\n"):
-                data += fh.readline()
-        if not data:
-            return
-        yield data
-
-
 def _header(line: bytes, path: Path, fmt: _Format) -> list[str]:
     """Column names from the header line; InputFormatError when required ones are missing."""
     try:
@@ -627,7 +605,7 @@ def _read(path: Path, fmt: _Format, chunk_bytes: int) -> Iterator[r.Parsed]:
         f = _File(path, fmt, names, numeric, *exprs, unparsed)
         offset = len(header)
         pending: collections.deque[Future[list[_Part]]] = collections.deque()
-        for data in _pieces(fh, chunk_bytes):
+        for data in pieces(fh, chunk_bytes):
             pending.append(pool.submit(_parse, data, offset, f))
             offset += len(data)
             if len(pending) > _WORKERS:

@@ -5,7 +5,14 @@
 mutated files), and adds each record's payload and source label for
 :func:`mda.ingest._records.finalize`.
 
-How:
+How: the file is read in pieces of about :data:`PIECE_BYTES` cut at line ends (memory holds
+a piece, not the file; :func:`parse_nmea_fast` gives a :class:`mda.ingest._records.Chunked`
+file). One pyais reader serves the whole file, so a message whose parts, or a tag block
+whose sentence, sit in two pieces is read as in one; records are numbered across pieces,
+and a line whose message is not complete yet goes with the piece its record is made in.
+Three threads work at once: one reads and scans the next piece (steps 1 and 2), one decodes
+the current piece (steps 3 and 4), and the caller (``finalize``) judges the piece before.
+Per piece:
 
 1. :func:`mda.ingest.fastscan.scan` finds the lines that are one plain AIS sentence with
    right checksums, and where their fields are.
@@ -29,7 +36,7 @@ How:
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +48,8 @@ from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest import fastbits as fb
 from mda.ingest import fastkernel as fk
-from mda.ingest.fastscan import ARMOUR, pack_text, read_lines, scan, window
+from mda.ingest.fastscan import ARMOUR, pack_text, read_pieces, scan, window
+from mda.ingest.formats import read_ahead
 from mda.ingest.nmea import (
     ALLOWED_BITS,
     POSITION_TYPES,
@@ -50,8 +58,6 @@ from mda.ingest.nmea import (
     TYPE27_EXTRA_BITS,
     NmeaReader,
 )
-
-log = logging.getLogger(__name__)
 
 POS, T24, T5, UNSUPPORTED, BAD_BITS = fk.POS, fk.T24, fk.T5, fk.UNSUPPORTED, fk.BAD_BITS
 """Unit kinds: decoded position report, type 24, type 5, and the two reader rejects."""
@@ -99,9 +105,12 @@ def _micros(ts: datetime) -> int:
 class _Feeder:
     """Feeds the reader the lines that are not units, and the units it must see."""
 
-    def __init__(self, path: Path, lines: pl.Series, units: pl.DataFrame,
-                 sent: pl.DataFrame) -> None:  # fmt: skip
-        self.reader = NmeaReader(path)
+    def __init__(self, reader: NmeaReader, at: tuple[int, int], lines: pl.Series,
+                 units: pl.DataFrame, sent: pl.DataFrame) -> None:  # fmt: skip
+        self.reader = reader
+        self.line_base, self.unit_base = at
+        """Lines of the file before this piece, and unit lines before it that the reader
+        did not take (a line's position among the data lines counts them)."""
         self.row, self.head, self.key = (units[c].to_numpy() for c in ("row", "head", "key"))
         self.tagged = sent["tagged"].to_numpy()
         self.ts = sent["ts"].dt.epoch("us").fill_null(-1).to_numpy()
@@ -132,10 +141,15 @@ class _Feeder:
         """Hand unit ``j`` to the reader."""
         for k in range(int(self.n[j])):
             i = int(self.first[j]) + k
-            pos = len(self.reader.raw) + int(self.lines_before[j]) + k - self.taken_lines
-            self.reader.feed(i + 1, self.lines[i], pos)
+            pos = self._pos(int(self.lines_before[j]) + k)
+            self.reader.feed(self.line_base + i + 1, self.lines[i], pos)
             self.taken_lines += 1
         self.taken[j] = True
+
+    def _pos(self, unit_lines: int) -> int:
+        """Position among the file's data lines of the next line the reader reads, with
+        ``unit_lines`` lines of this piece's units before it."""
+        return len(self.reader.raw) + self.unit_base + unit_lines - self.taken_lines
 
     def _pending(self) -> list[tuple[int, int]]:
         """The reader's pending 2-part group keys, packed like the units' keys."""
@@ -198,8 +212,7 @@ class _Feeder:
             if before > done:
                 self.take(done, before)
                 done = before
-            pos = len(self.reader.raw) + int(self.lines_before[done]) - self.taken_lines
-            self.reader.feed(i + 1, text_, pos)
+            self.reader.feed(self.line_base + i + 1, text_, self._pos(int(self.lines_before[done])))
         if len(self.first) > done:
             self.take(done, len(self.first))
 
@@ -444,10 +457,10 @@ class _Records:
             self.rejects(kind[sel], rows[sel], g[sel])
 
 
-def _add_slow(out: _Columns, path: Path, reader: NmeaReader, parsed: r.Parsed,
-              g: np.ndarray) -> None:  # fmt: skip
-    """The reader's records, with their payloads and source labels."""
-    if not reader.messages:
+def _add_slow(out: _Columns, path: Path, parsed: r.Parsed, g: np.ndarray) -> None:
+    """The reader's records (``parsed``, as :meth:`NmeaReader.drain` gives them), with
+    their payloads and source labels."""
+    if not parsed.records.height:
         return
     origin = r.nmea_origin(parsed.lines, f"{SOURCE_NAME}:{path.name}")
     label = parsed.records.select(r.REC_ID).join(
@@ -462,31 +475,16 @@ def _add_slow(out: _Columns, path: Path, reader: NmeaReader, parsed: r.Parsed,
     out.add(g, r._LABEL, label.fill_null(f"{SOURCE_NAME}:{path.name}"))
 
 
-def _records(out: _Columns) -> pl.DataFrame:
-    """All records in :data:`OUTPUT_SCHEMA`, numbered in the reader's order."""
+def _records(out: _Columns, base: int) -> pl.DataFrame:
+    """The records of a piece in :data:`OUTPUT_SCHEMA`, numbered in the reader's order from
+    ``base``."""
     records = out.frame().with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias(r.REC_ID),
+        (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias(r.REC_ID),
         pl.col(s.MSG_TYPE).is_in(list(POSITION_TYPES)).fill_null(False)
         .alias(r.IS_POSITION_REPORT),
         pl.lit(SOURCE_NAME).alias(s.SOURCE),
     )  # fmt: skip
     return records
-
-
-def _lines_frame(path: Path, lines: pl.Series, rec_of_line: np.ndarray) -> pl.DataFrame:
-    """The data lines (those with a record) with their record ids."""
-    frame = pl.DataFrame(
-        {
-            s.LINE_NO: np.arange(1, lines.len() + 1, dtype=np.int64),
-            s.RAW: lines,
-            r.REC_ID: rec_of_line,
-        }
-    )
-    if (rec_of_line < 0).any():
-        frame = frame.filter(pl.col(r.REC_ID) >= 0)
-    return frame.select(
-        pl.lit(str(path)).alias(s.SOURCE_FILE), s.LINE_NO, s.RAW, r.REC_ID
-    )  # fmt: skip
 
 
 def _order(at_fast: np.ndarray, at_slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -498,44 +496,115 @@ def _order(at_fast: np.ndarray, at_slow: np.ndarray) -> tuple[np.ndarray, np.nda
     return g_fast, g_slow
 
 
-def parse_nmea_fast(path: Path) -> r.Parsed:
-    """Records and lines of one NMEA file (plain or gzip), same as the pyais reader's.
+PIECE_BYTES = 32 << 20
+"""The file is read in pieces of about this many bytes (~450,000 lines): memory holds a
+piece at a time, not the file (see :class:`_Pieces`)."""
+
+
+class _Pieces:
+    """Parses one file piece by piece: one reader across the pieces (its pending parts and
+    context carry over), records numbered across the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.reader = NmeaReader(path)
+        self.records = 0  # records before the piece
+        self.lines = 0  # lines before the piece
+        self.unit_lines = 0  # lines of units the reader did not take, before the piece
+
+    def piece(self, lines: pl.Series, buf: np.ndarray, sent: pl.DataFrame, units: pl.DataFrame
+              ) -> r.Parsed:  # fmt: skip
+        """The records of one piece of whole lines (``sent`` and ``units`` as :func:`_scanned`
+        gives them), and the lines they own (a line waiting for the other parts of its message
+        goes with the piece its record is made in)."""
+        feeder = _Feeder(self.reader, (self.lines, self.unit_lines), lines, units, sent)
+        feeder.run()
+        units = units.filter(pl.Series(~feeder.taken))
+        if feeder.times:
+            rows = np.fromiter(feeder.times, dtype=np.int64, count=len(feeder.times))
+            times = pl.Series(list(feeder.times.values()), dtype=pl.Int64).cast(s.UTC_TS)
+            sent = sent.with_columns(sent["ts"].scatter(rows, times))
+        parsed, messages = self.reader.drain()
+        first, n = units["first"].to_numpy(), units["n"].to_numpy()
+        g_fast, g_slow = _order(self.lines + first + n, np.array([m.at for m in messages]))
+        out = _Columns(len(g_fast) + len(g_slow))
+        _Records(self.path, buf, sent, out).units(units, g_fast)
+        _add_slow(out, self.path, parsed, g_slow)
+        rec_of_line = np.full(lines.len(), -1, dtype=np.int64)
+        rec_of_line[first] = g_fast
+        rec_of_line[first[n == 2] + 1] = g_fast[n == 2]
+        at = np.flatnonzero(rec_of_line >= 0)
+        unit_lines = pl.DataFrame(
+            {
+                s.LINE_NO: at + (self.lines + 1),
+                s.RAW: lines.gather(at),
+                r.REC_ID: rec_of_line[at] + self.records,
+            }
+        )
+        self.lines += lines.len()
+        self.unit_lines += int(n.sum())
+        return self._parsed(out, parsed, messages, g_slow, unit_lines)
+
+    def end(self) -> r.Parsed:
+        """The records made when the file ends (incomplete messages), with their lines."""
+        self.reader.end()
+        parsed, messages = self.reader.drain()
+        g_slow = np.arange(len(messages))
+        out = _Columns(len(messages))
+        _add_slow(out, self.path, parsed, g_slow)
+        return self._parsed(out, parsed, messages, g_slow, None)
+
+    def _parsed(self, out: _Columns, parsed: r.Parsed, messages: list, g_slow: np.ndarray,
+                unit_lines: pl.DataFrame | None) -> r.Parsed:  # fmt: skip
+        """A piece: ``out``'s records and the lines of the units and of the reader's
+        records (``parsed`` from :meth:`NmeaReader.drain`, ``g_slow`` their positions)."""
+        base = self.records
+        # the reader's (reader-local) record ids -> the file's: its records of this piece
+        # are numbered from messages[0].rec_id, and own every line it drained
+        local = messages[0].rec_id if messages else 0
+        to_file = (g_slow + base).astype(np.int64)
+        rec = to_file[parsed.lines[r.REC_ID].to_numpy() - local]
+        reader_lines = parsed.lines.select(s.LINE_NO, s.RAW).with_columns(
+            pl.Series(r.REC_ID, rec)
+        )
+        lines = reader_lines
+        if unit_lines is not None:
+            lines = unit_lines.merge_sorted(reader_lines, key=s.LINE_NO)  # both in line order
+        lines = lines.select(pl.lit(str(self.path)).alias(s.SOURCE_FILE), pl.all())
+        stations = parsed.stations
+        if stations is not None and stations.height:
+            st_rec = to_file[stations[r.REC_ID].to_numpy() - local]
+            stations = stations.with_columns(pl.Series(r.REC_ID, st_rec))
+        records = _records(out, base)
+        self.records += records.height
+        return r.Parsed(records=records, lines=lines, skipped=parsed.skipped, stations=stations)
+
+
+def _scanned(path: Path, piece_bytes: int
+             ) -> Iterator[tuple[pl.Series, np.ndarray, pl.DataFrame, pl.DataFrame]]:  # fmt: skip
+    """(lines, bytes, scan, units) of each piece: what does not depend on the pieces before."""
+    loading = fk.warm_up()  # while the first piece is read
+    for lines, buf, offsets in read_pieces(path, piece_bytes):
+        loading.join()
+        sent = scan(lines, buf, offsets)
+        yield lines, buf, sent, select_units(sent, buf)
+
+
+def _parts(path: Path, piece_bytes: int) -> Iterator[r.Parsed]:
+    """The pieces of the file: each is read and scanned in a worker thread while the piece
+    before is decoded."""
+    parse = _Pieces(path)
+    for scanned in read_ahead(_scanned(path, piece_bytes)):
+        yield parse.piece(*scanned)
+    yield parse.end()
+
+
+def parse_nmea_fast(path: Path, piece_bytes: int = PIECE_BYTES) -> r.Chunked:
+    """Records and lines of one NMEA file (plain or gzip), same as the pyais reader's,
+    piece by piece (each piece is parsed in a worker thread while the caller handles the
+    one before).
 
     The records also carry ``_payload`` and ``_label`` (the source label used by the
     deduplication), so :func:`mda.ingest._records.finalize` need not re-read the lines.
     """
-    path = Path(path)
-    loading = fk.warm_up()  # while the file is read
-    lines, buf, offsets = read_lines(path)
-    loading.join()
-    sent = scan(lines, buf, offsets)
-    units = select_units(sent, buf)
-    feeder = _Feeder(path, lines, units, sent)
-    feeder.run()
-    reader = feeder.reader
-    units = units.filter(pl.Series(~feeder.taken))
-    if feeder.times:
-        rows = np.fromiter(feeder.times, dtype=np.int64, count=len(feeder.times))
-        times = pl.Series(list(feeder.times.values()), dtype=pl.Int64).cast(s.UTC_TS)
-        sent = sent.with_columns(sent["ts"].scatter(rows, times))
-    parsed = reader.finish()
-    log.debug("%s: %d units decoded vectorised, %d lines by pyais", path, units.height,
-              parsed.lines.height)  # fmt: skip
-    first, n = units["first"].to_numpy(), units["n"].to_numpy()
-    at_slow = np.array([m.at for m in reader.messages], dtype=np.int64)
-    g_fast, g_slow = _order(first + n, at_slow)
-    out = _Columns(len(g_fast) + len(g_slow))
-    _Records(path, buf, sent, out).units(units, g_fast)
-    _add_slow(out, path, reader, parsed, g_slow)
-    records = _records(out)
-    rec_of_line = np.full(lines.len(), -1, dtype=np.int64)
-    rec_of_line[first] = g_fast
-    rec_of_line[first[n == 2] + 1] = g_fast[n == 2]
-    if parsed.lines.height:
-        local = parsed.lines[r.REC_ID].to_numpy()
-        rec_of_line[parsed.lines[s.LINE_NO].to_numpy() - 1] = g_slow[local]
-    stations = parsed.stations
-    if stations is not None and stations.height:  # the reader's record ids -> the file's
-        stations = stations.with_columns(pl.Series(r.REC_ID, g_slow[stations[r.REC_ID]]))
-    return r.Parsed(records=records, lines=_lines_frame(path, lines, rec_of_line),
-                    skipped=parsed.skipped, stations=stations)  # fmt: skip
+    return r.Chunked(read_ahead(_parts(Path(path), piece_bytes)))

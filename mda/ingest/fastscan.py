@@ -1,7 +1,8 @@
-"""Where the fields of plain AIS sentences sit in an NMEA file, for all lines at once.
+"""Where the fields of plain AIS sentences sit in NMEA text, for all lines of a piece at once.
 
-:func:`read_lines` splits a file into lines like :func:`mda.ingest.formats.iter_text_lines`
-and keeps the UTF-8 bytes they index into. :func:`scan` finds the lines that are exactly one
+:func:`read_pieces` reads a file in pieces of whole lines, and :func:`lines_of` splits one
+into lines like :func:`mda.ingest.formats.iter_text_lines`, keeping the UTF-8 bytes they
+index into. :func:`scan` finds the lines that are exactly one
 AIS sentence (``!xxVDM``/``!xxVDO``, 1 or 2 parts) with at most a leading epoch, an NMEA 4.0
 tag block and fields after the checksum around it (:data:`SHAPE`), checks their tag-block
 and sentence checksums, and returns where each field is and the line's receive time, as
@@ -17,7 +18,7 @@ polars string expressions for the lines of the shape outside the common form (st
 
 from __future__ import annotations
 
-import mmap
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mda.ingest.fastkernel import scan_lines
-from mda.ingest.formats import DECOMPRESS_ERRORS, compression, open_binary, truncated_error
+from mda.ingest.formats import DECOMPRESS_ERRORS, open_binary, pieces, truncated_error
 from mda.ingest.nmea import _EPOCH_MAX, _EPOCH_MIN
 from mda.schema import UTC_TS
 
@@ -75,7 +76,7 @@ def _lines_from_csv(source: Path | bytes, n_bytes: int) -> pl.Series | None:
     return None
 
 
-def _csv_safe(data: bytes | mmap.mmap) -> bool:
+def _csv_safe(data: bytes) -> bool:
     """True when polars' CSV reader can split ``data`` into lines: no unit separator (our
     column separator) and no byte order mark (it would drop it)."""
     return data[:3] != b"\xef\xbb\xbf" and data.find(b"\x1f") < 0
@@ -90,30 +91,15 @@ def _normalised(data: bytes) -> bytes:
     return data
 
 
-def _read_plain(path: Path) -> tuple[pl.Series, np.ndarray] | None:
-    """(lines, padded bytes) of an uncompressed ASCII file with ``\\n`` newlines, read
-    without a copy of its text in Python; None for any other file."""
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        view = np.frombuffer(mm, dtype=np.int8)
-        plain = mm.find(b"\r") < 0 and int(view.min()) >= 0 and _csv_safe(mm)
-        if plain:
-            buf = np.zeros(len(mm) + PAD, dtype=np.uint8)
-            buf[: len(mm)] = view.view(np.uint8)
-            last = mm[-1:]
-        del view
-    if not plain:
-        return None
-    lines = _lines_from_csv(path, len(buf) - PAD - (last == b"\n"))
-    return None if lines is None else (lines, buf)
+def lines_of(data: bytes) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """(lines, bytes, byte offset of each line) of whole lines of text (a file, or a piece of
+    one cut at a line end).
 
-
-def _read_any(path: Path) -> tuple[pl.Series, np.ndarray]:
-    """(lines, padded bytes) of any file: decompressed and normalised in memory."""
-    try:
-        with open_binary(path) as fh:
-            data = _normalised(fh.read())
-    except DECOMPRESS_ERRORS as e:
-        raise truncated_error(path, e) from e
+    Lines are split like :func:`mda.ingest.formats.iter_text_lines` (universal newlines,
+    non-UTF-8 bytes replaced); ``bytes`` is the UTF-8 text the lines index into, followed
+    by :data:`PAD` zero bytes.
+    """
+    data = _normalised(data)
     buf = np.zeros(len(data) + PAD, dtype=np.uint8)
     buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
     n_bytes = len(data) - data.endswith(b"\n")
@@ -123,22 +109,35 @@ def _read_any(path: Path) -> tuple[pl.Series, np.ndarray]:
     if lines is None:
         text = data[:n_bytes].decode("utf-8")
         lines = pl.Series("line", text.split("\n") if data else [], dtype=pl.String)
-    return lines, buf
-
-
-def read_lines(path: Path) -> tuple[pl.Series, np.ndarray, np.ndarray]:
-    """(lines, bytes, byte offset of each line) of a plain or gzip file.
-
-    Lines are split like :func:`mda.ingest.formats.iter_text_lines` (universal newlines,
-    non-UTF-8 bytes replaced); ``bytes`` is the UTF-8 text the lines index into, followed
-    by :data:`PAD` zero bytes.
-    """
-    got = _read_plain(path) if compression(path) == "none" else None
-    lines, buf = got if got is not None else _read_any(path)
     lengths = lines.str.len_bytes().cast(pl.Int64).to_numpy()
     offsets = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=offsets[1:])
     return lines, buf, offsets
+
+
+def read_pieces(path: Path, size: int) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+    """:func:`lines_of` each piece of about ``size`` bytes of a plain or gzip file, in
+    order; a truncated gzip raises InputFileError."""
+    with open_binary(path) as fh:
+        got = pieces(fh, size)
+        while True:
+            try:
+                data = next(got, None)
+            except DECOMPRESS_ERRORS as e:
+                raise truncated_error(path, e) from e
+            if data is None:
+                return
+            yield lines_of(data)
+
+
+def read_lines(path: Path) -> tuple[pl.Series, np.ndarray, np.ndarray]:
+    """:func:`lines_of` a whole plain or gzip file."""
+    try:
+        with open_binary(path) as fh:
+            data = fh.read()
+    except DECOMPRESS_ERRORS as e:
+        raise truncated_error(path, e) from e
+    return lines_of(data)
 
 
 def loads(buf: np.ndarray) -> np.ndarray:

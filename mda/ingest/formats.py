@@ -20,13 +20,15 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, Literal, TypeVar, cast
 
 from mda.errors import InputFileError, InputFormatError
 
 Format = Literal["nmea", "noaa_csv", "dma_csv"]
+T = TypeVar("T")
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -198,6 +200,48 @@ def plain_csv_path(path: Path) -> Iterator[Path]:
             except DECOMPRESS_ERRORS as e:
                 raise truncated_error(path, e) from e
         yield out
+
+
+def pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:
+    """The rest of ``fh`` in pieces of about ``size`` bytes, each ending at a line end. A
+    plain file is read with one read per piece (its end found first), not read and extended."""
+    exact = isinstance(fh, io.BufferedReader)
+    while True:
+        if exact:
+            start = fh.tell()
+            fh.seek(size - 1, 1)
+            fh.readline()
+            end = fh.tell()
+            fh.seek(start)
+            data = fh.read(end - start)
+        else:
+            data = fh.read(size)
+            if data and not data.endswith(b"\n"):
+                data += fh.readline()
+        if not data:
+            return
+        yield data
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each made in a worker thread while the caller handles the one before
+    (for readers whose work releases the GIL: polars, numpy, compiled loops). An error
+    raised making an item is raised here, where the caller asks for it."""
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mda-read-ahead") as pool:
+        ahead = pool.submit(next, items, done)
+        try:
+            while True:
+                item = ahead.result()
+                if item is done:
+                    return
+                ahead = pool.submit(next, items, done)
+                yield cast(T, item)
+        finally:  # the caller stopped early: let the worker finish, then close the items
+            wait([ahead])
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
 
 def iter_text_lines(path: Path) -> Iterator[str]:

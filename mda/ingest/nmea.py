@@ -366,6 +366,10 @@ class NmeaReader:
         self._pghp: datetime | None = None
         self._pos = 0  # data-line position of the line being read
         self._at = 0  # line number of the line being read
+        self._drained = 0  # messages handed out by drain()
+        self._lines_from = 0  # lines not yet looked at by drain()
+        self._waiting: list[int] = []  # lines whose record is not made yet
+        self._skipped_drained: dict[str, int] = {}
 
     # --- records -----------------------------------------------------------------
     def _new_record(self, parts: list[Sentence], reason: str | None, fields=None) -> Message:
@@ -516,30 +520,57 @@ class NmeaReader:
 
     def finish(self) -> r.Parsed:
         """Flush incomplete groups and build the records and lines frames."""
+        self.end()
+        return self.drain()[0]
+
+    def end(self) -> None:
+        """The file ended: incomplete groups become ``missing_fragment`` records."""
         self._at = END_OF_FILE
         for group in self._pending.values():
             self._new_record(group.parts, "missing_fragment")
         self._pending.clear()
-        owners = [o.rec if isinstance(o, Sentence) else o for o in self.line_owner]
+
+    def drain(self) -> tuple[r.Parsed, list[Message]]:
+        """The records made since the last drain (reader-local rec ids), the lines they own,
+        the skipped counts since the last drain, and those records' messages.
+
+        A line whose record is not made yet (a part waiting for the others) waits for a
+        later drain: a record's lines are always drained with it.
+        """
+        lo, self._drained = self._drained, len(self.messages)
+        waiting, self._waiting = self._waiting, []
+        ready: list[int] = []
+        for idx in [*waiting, *range(self._lines_from, len(self.raw))]:
+            (ready if _owner_rec(self.line_owner[idx]) >= 0 else self._waiting).append(idx)
+        self._lines_from = len(self.raw)
         lines = pl.DataFrame(
             {
-                s.SOURCE_FILE: [str(self.path)] * len(owners),
-                s.LINE_NO: self.line_no,
-                s.RAW: self.raw,
-                r.REC_ID: owners,
+                s.SOURCE_FILE: [str(self.path)] * len(ready),
+                s.LINE_NO: [self.line_no[i] for i in ready],
+                s.RAW: [self.raw[i] for i in ready],
+                r.REC_ID: [_owner_rec(self.line_owner[i]) for i in ready],
             },
             schema=r.LINES_SCHEMA,
         )
-        records, stations = self._records_frame()
-        return r.Parsed(records=records, lines=lines, skipped=dict(self.skipped), stations=stations)
+        skipped = {k: v - self._skipped_drained.get(k, 0) for k, v in self.skipped.items()}
+        self._skipped_drained = dict(self.skipped)
+        messages = self.messages[lo:]
+        records, stations = self._records_frame(messages)
+        parsed = r.Parsed(
+            records=records,
+            lines=lines,
+            skipped={k: v for k, v in skipped.items() if v},
+            stations=stations,
+        )
+        return parsed, messages
 
-    def _records_frame(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The records (with the payload each decoded message was decoded from, ``_payload``),
-        and the station fields of the station reports among them."""
+    def _records_frame(self, messages: list[Message]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The records of ``messages`` (with the payload each decoded message was decoded
+        from, ``_payload``), and the station fields of the station reports among them."""
         cols: dict[str, list[Any]] = {k: [] for k in r.RECORDS_SCHEMA}
         stations: dict[str, list[Any]] = {k: [] for k in r.STATION_FIELDS_SCHEMA}
         payloads: list[str | None] = []  # what was decoded: parts joined, whatever their lines
-        for m in self.messages:
+        for m in messages:
             payloads.append(
                 "".join(p.payload for p in m.sentences) if m.reason is None else None
             )
@@ -562,6 +593,10 @@ class NmeaReader:
         )
 
 
+def _owner_rec(owner: Sentence | int) -> int:
+    return owner.rec if isinstance(owner, Sentence) else owner
+
+
 def read_nmea(path: Path) -> tuple[r.Parsed, list[Message]]:
     """Read one NMEA file: its records/lines, and every message record (for checks/tests)."""
     reader = NmeaReader(Path(path))
@@ -576,7 +611,7 @@ def parse_nmea_slow(path: Path) -> r.Parsed:
     return read_nmea(path)[0]
 
 
-def parse_nmea(path: Path) -> r.Parsed:
+def parse_nmea(path: Path) -> r.Chunked:
     """Records and lines of one NMEA file (plain or gzip), for :func:`mda.ingest.read_input`.
 
     The common sentences (single-part position reports, type 24, type 5 in one sentence or

@@ -146,3 +146,37 @@ def test_detection_is_by_content_not_name(tmp_path):
     path = tmp_path / "looks_like.csv"
     write_lines(path, [tag(type1(), c=EPOCH0)])
     assert detect_format(Path(path)) == "nmea"
+
+
+def test_read_ahead_keeps_order_raises_and_closes():
+    """Items come in order, made one ahead in a worker thread; an error raised making one
+    reaches the caller where it asks for it; a caller that stops early closes the items."""
+    import threading
+
+    from mda.ingest.formats import read_ahead
+
+    made: list[tuple[int, str]] = []
+    closed = threading.Event()
+
+    def items(n: int, fail_at: int | None = None):
+        try:
+            for i in range(n):
+                if i == fail_at:
+                    raise InputFileError(f"bad item {i}")
+                made.append((i, threading.current_thread().name))
+                yield i
+        finally:
+            closed.set()
+
+    assert list(read_ahead(items(5))) == [0, 1, 2, 3, 4]
+    assert all(name.startswith("mda-read-ahead") for _, name in made)
+    got = []
+    with pytest.raises(InputFileError, match="bad item 3"):
+        for i in read_ahead(items(5, fail_at=3)):
+            got.append(i)
+    assert got == [0, 1, 2]
+    closed.clear()
+    for i in read_ahead(items(100)):
+        if i == 1:
+            break
+    assert closed.is_set()
