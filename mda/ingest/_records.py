@@ -389,24 +389,35 @@ def _common_reason(day: date | None, stations: bool = True) -> pl.Expr:
 def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
     """``rec_id -> _rep`` for records repeating an earlier record's payload (rule 1).
 
-    Among candidates with a payload that occurs more than once, sorted by (payload, ts),
-    a record whose previous row has the same payload at most ``SAME_PAYLOAD_WINDOW``
-    earlier continues that chain; every chain folds into its first record (by rec_id).
-    Only the folded records are returned. Payloads are sorted by a 64-bit hash (integers
-    sort much faster than strings); should two payloads ever share a hash, by text.
+    Among candidates with the same payload, in (ts, rec_id) order, a record at most
+    ``SAME_PAYLOAD_WINDOW`` after the one before continues its chain; every chain folds
+    into its first record (by rec_id). Only the folded records are returned. Payloads are
+    grouped by a 64-bit hash in compiled code (:func:`mda.ingest.fastkernel.echo_chains`)
+    and checked to be equal within each hash; should two payloads ever share a hash, the
+    rule runs on the texts (:func:`_echo_reps_by_text`).
     """
-    d = cand.filter(pl.col(_PAYLOAD).is_not_null())
+    d = cand.filter(pl.col(_PAYLOAD).is_not_null() & pl.col(s.TS).is_not_null())
     if not d.height:
         return pl.DataFrame(schema={REC_ID: pl.Int64(), _REP: pl.Int64()})
-    from mda.ingest.fastkernel import frozen, repeated  # (numba: imported when needed)
+    from mda.ingest.fastkernel import echo_chains, frozen  # (numba: imported when needed)
 
-    d = d.select(REC_ID, s.TS, _PAYLOAD, pl.col(_PAYLOAD).hash(0).alias("_h"))
-    d = d.filter(pl.Series(repeated(frozen(d["_h"].to_numpy())))).sort("_h", s.TS, REC_ID)
-    collision = (pl.col("_h") == pl.col("_h").shift()) & (
-        pl.col(_PAYLOAD) != pl.col(_PAYLOAD).shift()
-    )
-    if d.select(collision.any()).item():
-        d = d.filter(pl.col(_PAYLOAD).is_duplicated()).sort(_PAYLOAD, s.TS, REC_ID)
+    if not d[REC_ID].is_sorted():
+        d = d.sort(REC_ID)
+    h = frozen(d[_PAYLOAD].hash(0).to_numpy())
+    ts = frozen(d[s.TS].dt.epoch("us").to_numpy())
+    window = SAME_PAYLOAD_WINDOW // timedelta(microseconds=1)
+    rec = frozen(d[REC_ID].to_numpy())
+    rows, rep, first = echo_chains(h, ts, rec, window)
+    payload = d[_PAYLOAD]
+    if not (payload.gather(rows) == payload.gather(first)).all():
+        return _echo_reps_by_text(d)  # two payloads with one hash
+    folded = rep != rec[rows]
+    return pl.DataFrame({REC_ID: rec[rows][folded], _REP: rep[folded]})
+
+
+def _echo_reps_by_text(d: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_echo_reps` of candidates with a payload and a time, sorted by the texts."""
+    d = d.filter(pl.col(_PAYLOAD).is_duplicated()).sort(_PAYLOAD, s.TS, REC_ID)
     same = (pl.col(_PAYLOAD) == pl.col(_PAYLOAD).shift()) & (
         pl.col(s.TS) - pl.col(s.TS).shift() <= SAME_PAYLOAD_WINDOW
     )

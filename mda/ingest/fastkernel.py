@@ -14,7 +14,7 @@ exactly those that path would call simple, with the same fields (tests compare b
 168-bit type 1/2/3/18 reports from their 28 payload characters straight into the record
 columns, and :func:`decode_static5` those of 424-bit type 5 reports (one or two parts),
 with pyais's integer arithmetic: lat/lon ``((10 v + 3) // 6) / 1e6``, speed and course
-``v / 10``. :func:`repeated` finds the payload hashes that occur more than once.
+``v / 10``. :func:`echo_chains` applies the same-transmission rule to payload hashes.
 
 All release the GIL: :func:`scan_lines`, :func:`positions` and :func:`statics5` run them
 over parts of the input in threads, one per core. Compiled once per machine and cached
@@ -313,33 +313,79 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
 
 
 @njit(cache=True, nogil=True)
-def repeated(h):  # type: ignore[no-untyped-def]
-    """True where the value of ``h`` (uint64 hashes) occurs more than once: one pass into
-    an open-addressing table, one pass to read the counts back (linear time, where a sort
-    is n log n)."""
+def echo_chains(h, ts, rec, window):  # type: ignore[no-untyped-def]
+    """The same-transmission rule over payload hashes ``h`` (uint64), times ``ts`` and
+    record ids ``rec`` (int64, rows in ``rec`` order): among the rows of one hash, in
+    (ts, rec) order, a row at most ``window`` after the row before continues its chain.
+
+    Returns, for the rows whose hash occurs more than once: ``rows`` (their row numbers),
+    ``rep`` (the smallest rec id of each one's chain) and ``first`` (the row where its
+    hash first occurs, to check that the payloads behind one hash are equal). Linear apart
+    from the sort within each hash's rows (usually two or three): rows are grouped by an
+    open-addressing table, not sorted as a whole."""
     n = len(h)
     size = 1
     while size < 2 * n:
         size <<= 1
     mask = np.uint64(size - 1)
     keys = np.zeros(size, dtype=np.uint64)
-    seen = np.zeros(size, dtype=np.uint8)  # 0 empty, 1 once, 2 more than once
-    slot = np.empty(n, dtype=np.int64)
+    owner = np.full(size, -1, dtype=np.int32)  # slot -> its group
+    group = np.empty(n, dtype=np.int32)
+    count = np.zeros(n + 1, dtype=np.int64)  # group -> rows (then: where its rows start)
+    firsts = np.empty(n, dtype=np.int64)  # group -> its first row
+    n_groups = 0
     for i in range(n):
         k = h[i]
         j = np.int64(k & mask)
-        while seen[j] != 0 and keys[j] != k:
+        while owner[j] >= 0 and keys[j] != k:
             j = (j + 1) & (size - 1)
-        if seen[j] == 0:
-            seen[j] = 1
+        if owner[j] < 0:
+            owner[j] = n_groups
             keys[j] = k
-        else:
-            seen[j] = 2
-        slot[i] = j
-    out = np.empty(n, dtype=np.bool_)
+            firsts[n_groups] = i
+            n_groups += 1
+        group[i] = owner[j]
+        count[owner[j]] += 1
+    # the rows of the groups of two or more, group by group, in row order
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        start[g + 1] = start[g] + (count[g] if count[g] > 1 else 0)
+    m = start[n_groups]
+    rows = np.empty(m, dtype=np.int64)
+    first = np.empty(m, dtype=np.int64)
+    fill = start[:-1].copy()
     for i in range(n):
-        out[i] = seen[slot[i]] == 2
-    return out
+        g = group[i]
+        if count[g] > 1:
+            rows[fill[g]] = i
+            first[fill[g]] = firsts[g]
+            fill[g] += 1
+    rep = np.empty(m, dtype=np.int64)
+    for g in range(n_groups):
+        lo, hi = start[g], start[g + 1]
+        if hi == lo:
+            continue
+        # (ts, rec) order: a stable sort by time of rows already in rec order
+        if hi - lo <= 32:  # as usual: an insertion sort in place
+            for a in range(lo + 1, hi):
+                row, b = rows[a], a
+                while b > lo and ts[rows[b - 1]] > ts[row]:
+                    rows[b] = rows[b - 1]
+                    b -= 1
+                rows[b] = row
+        else:
+            part = rows[lo:hi]
+            rows[lo:hi] = part[np.argsort(ts[part], kind="mergesort")]
+        a = lo
+        while a < hi:
+            b, low = a + 1, rec[rows[a]]
+            while b < hi and ts[rows[b]] - ts[rows[b - 1]] <= window:
+                low = min(low, rec[rows[b]])
+                b += 1
+            for k in range(a, b):
+                rep[k] = low
+            a = b
+    return rows, rep, first
 
 
 def position_columns(n: int) -> tuple[np.ndarray, ...]:
@@ -491,7 +537,7 @@ def warm_up() -> threading.Thread:
         decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
                          for _ in range(8)), np.zeros((1, 29), dtype=np.uint8))  # fmt: skip
         decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
-        repeated(frozen(np.zeros(1, dtype=np.uint64)))
+        echo_chains(frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0)
 
     thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)
     thread.start()

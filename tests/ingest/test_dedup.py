@@ -13,6 +13,8 @@ from datetime import timedelta
 import polars as pl
 import pyais
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, text
 
 from mda import schema as s
@@ -208,3 +210,50 @@ def test_sources_reach_postgis(tmp_path, pg_conn: Connection):
     got = pg_conn.execute(text("SELECT sources FROM mda.positions WHERE region = 'test'")).all()
     assert got == [(res.positions[s.SOURCES][0].to_list(),)]
     assert len(got[0][0]) == 2
+
+
+# --- the same-transmission rule in compiled code, against the rule on the texts ----------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C", "D" * 28, ""]), st.integers(0, 400)),
+        min_size=1,
+        max_size=120,
+    ),
+    big=st.integers(0, 80),
+)
+def test_echo_chains_match_the_rule_on_texts(rows, big):
+    """Payloads from a few values (many repeats, one value ``big`` more times: a group
+    past the in-place sort), times within minutes of each other in any order: the
+    compiled grouping gives the same folds as sorting the texts."""
+    from mda.ingest import _records as r
+
+    rows = rows + [("E", 7 * k % 500) for k in range(big)]
+    d = pl.DataFrame(
+        {
+            r.REC_ID: range(len(rows)),
+            r._PAYLOAD: [p for p, _ in rows],
+            s.TS: [T0 + timedelta(seconds=x) for _, x in rows],
+        }
+    )
+    got = r._echo_reps(d).sort(r.REC_ID)
+    want = r._echo_reps_by_text(d).sort(r.REC_ID)
+    assert got.equals(want)
+
+
+def test_echo_chains_report_where_each_hash_began():
+    """``first`` names the first row of each repeated hash, so that two payloads sharing
+    a hash are caught by comparing them (the caller then sorts the texts)."""
+    import numpy as np
+
+    from mda.ingest.fastkernel import echo_chains, frozen
+
+    h = frozen(np.array([5, 9, 5, 5, 7], dtype=np.uint64))
+    ts = frozen(np.array([0, 0, 70, 30, 0], dtype=np.int64) * 1_000_000)
+    rec = frozen(np.arange(10, 15, dtype=np.int64))
+    rows, rep, first = echo_chains(h, ts, rec, 60_000_000)
+    # hash 5: rows 0 (t 0), 3 (t 30), 2 (t 70) in time order, one chain folded into rec 10
+    assert rows.tolist() == [0, 3, 2] and rep.tolist() == [10, 10, 10]
+    assert first.tolist() == [0, 0, 0]

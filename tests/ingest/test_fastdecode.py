@@ -549,7 +549,7 @@ def test_a_run_compiles_nothing_after_the_warm_up(tmp_path):
     compile a second version in the middle of the run, which costs seconds."""
     fk.warm_up().join()
     kernels = [fk.scan_simple, fk.select_units, fk.decode_positions, fk.decode_static5,
-               fk.repeated]  # fmt: skip
+               fk.echo_chains]  # fmt: skip
     before = [len(k.signatures) for k in kernels]
     assert before == [1] * len(kernels)
     track = make_track(SHIP, [(18.0, 57.0), (18.2, 57.1)], 10.0, T0)
