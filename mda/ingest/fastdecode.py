@@ -496,9 +496,11 @@ def _order(at_fast: np.ndarray, at_slow: np.ndarray) -> tuple[np.ndarray, np.nda
     return g_fast, g_slow
 
 
-PIECE_BYTES = 32 << 20
-"""The file is read in pieces of about this many bytes (~450,000 lines): memory holds a
-piece at a time, not the file (see :class:`_Pieces`)."""
+PIECE_BYTES = 24 << 20
+"""The file is read in pieces of about this many bytes (~350,000 lines): memory holds the
+pieces in hand (three at most), not the file (see :class:`_Pieces`). On the bench file,
+24 MB was as fast as 32-64 MB and faster than 12-16 MB (per-piece costs), with the least
+memory of those."""
 
 
 class _Pieces:
