@@ -65,7 +65,7 @@ def _worker(kind: str, path: str, out: str, sample: int) -> dict:
     elif kind == "nmea_decode_only":
         from mda.ingest.fastdecode import parse_nmea_fast
 
-        items = parse_nmea_fast(Path(path)).lines.height
+        items = sum(part.lines.height for part in parse_nmea_fast(Path(path)).parts)
     elif kind == "nmea_pyais":
         import pyais
 
