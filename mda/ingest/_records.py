@@ -57,14 +57,16 @@ report with the same MMSI, UTC second and station fields as an earlier one is a
 
 How it runs (memory holds the candidate fixes, not the text read): a reader may hand over a
 file as a :class:`Chunked` sequence of :class:`Parsed` pieces (the CSV readers do, 64 MB of
-text at a time, parsed in a worker thread while this module handles the previous piece). Each
+text at a time, and the NMEA reader, 24 MB at a time, parsed in worker threads while this
+module handles the previous piece). Each
 piece is judged on its own for the per-record checks; its rejected lines go to the
 quarantine at once, and only a compact frame of candidate fixes (sorted by one Int64 key,
 ``mmsi * 2**33 + second``), the first row of each distinct static report of the piece
 (found by a 64-bit hash, then compared by value) and the payloads of NMEA records are kept.
 The duplicate rules then run once over those: a stable merge of the sorted pieces puts the
 fixes in (mmsi, ts) order, so "same MMSI, same second" fixes are neighbours and only those
-are paired; payload chains are found by sorting payload hashes. Lines are looked up again
+are paired; payload chains are found by grouping payload hashes in a hash table (compiled,
+:func:`mda.ingest.fastkernel.echo_chains`). Lines are looked up again
 only for the records the rules reject.
 """
 
@@ -495,7 +497,7 @@ def _sort_permutation(fixes: pl.DataFrame, keyed: bool, runs: pl.Series | None) 
     if keyed:
         base = runs if runs is not None else pl.int_range(fixes.height, dtype=pl.UInt32, eager=True)
         key = fixes[_KEY].rechunk().gather(base)  # one chunk: a gather across chunks is slower
-        if key.is_sorted():  # one piece (an NMEA file): its run is the order
+        if key.is_sorted():  # one piece (a small file, say): its run is the order
             perm, ordered = base.cast(pl.UInt32).alias("_i"), key
         else:  # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
             merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)

@@ -6,10 +6,12 @@ mutated files), and adds each record's payload and source label for
 :func:`mda.ingest._records.finalize`.
 
 How: the file is read in pieces of about :data:`PIECE_BYTES` cut at line ends (memory holds
-a piece, not the file; :func:`parse_nmea_fast` gives a :class:`mda.ingest._records.Chunked`
-file). One pyais reader serves the whole file, so a message whose parts, or a tag block
-whose sentence, sit in two pieces is read as in one; records are numbered across pieces,
-and a line whose message is not complete yet goes with the piece its record is made in.
+the pieces in hand, not the file's text; the lines the pyais reader reads, usually a few
+in a thousand, stay with it to the end; :func:`parse_nmea_fast` gives a
+:class:`mda.ingest._records.Chunked` file). One pyais reader serves the whole file, so a
+message whose parts, or a tag block whose sentence, sit in two pieces is read as in one;
+records are numbered across pieces, and a line whose message is not complete yet goes with
+the piece its record is made in.
 Three threads work at once: one reads and scans the next piece (steps 1 and 2), one decodes
 the current piece (steps 3 and 4), and the caller (``finalize``) judges the piece before.
 Per piece:
@@ -259,7 +261,7 @@ def _texts(value: pl.Series | str, n: int) -> pl.Series:
 
 
 class _Columns:
-    """The records of the file, assembled column by column at their final positions."""
+    """The records of a piece, assembled column by column at their final positions."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -528,7 +530,8 @@ class _Pieces:
             sent = sent.with_columns(sent["ts"].scatter(rows, times))
         parsed, messages = self.reader.drain()
         first, n = units["first"].to_numpy(), units["n"].to_numpy()
-        g_fast, g_slow = _order(self.lines + first + n, np.array([m.at for m in messages]))
+        at_slow = np.array([m.at for m in messages], dtype=np.int64)
+        g_fast, g_slow = _order(self.lines + first + n, at_slow)
         out = _Columns(len(g_fast) + len(g_slow))
         _Records(self.path, buf, sent, out).units(units, g_fast)
         _add_slow(out, self.path, parsed, g_slow)
@@ -597,7 +600,9 @@ def _parts(path: Path, piece_bytes: int) -> Iterator[r.Parsed]:
     before is decoded."""
     parse = _Pieces(path)
     for scanned in read_ahead(_scanned(path, piece_bytes)):
-        yield parse.piece(*scanned)
+        part = parse.piece(*scanned)
+        del scanned  # (not kept while the caller handles the piece)
+        yield part
     yield parse.end()
 
 

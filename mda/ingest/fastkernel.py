@@ -331,7 +331,7 @@ def echo_chains(h, ts, rec, window):  # type: ignore[no-untyped-def]
     keys = np.zeros(size, dtype=np.uint64)
     owner = np.full(size, -1, dtype=np.int32)  # slot -> its group
     group = np.empty(n, dtype=np.int32)
-    count = np.zeros(n + 1, dtype=np.int64)  # group -> rows (then: where its rows start)
+    count = np.zeros(n + 1, dtype=np.int64)  # group -> its number of rows
     firsts = np.empty(n, dtype=np.int64)  # group -> its first row
     n_groups = 0
     for i in range(n):

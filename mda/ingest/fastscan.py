@@ -47,7 +47,7 @@ _TRAIL_EPOCH = rf"(?:^|,)({_EPOCH})(?:,|$)"
 _LEAD_EPOCH = rf"({_EPOCH})"
 _TAG_S = r"^(?:.*,)?s:([^,*]+)"  # the station, as mda.ingest._records._STATION_RE finds it
 PAD = 128
-"""Zero bytes after the file's bytes, so fixed-width windows never run past the end."""
+"""Zero bytes after the text's bytes, so fixed-width windows never run past the end."""
 SEQ_CHAN_WINDOW = 8
 """Bytes after ``!xxVDM,n,m,`` searched for the two commas ending the sequence id and
 channel; longer fields take the reader's path."""
