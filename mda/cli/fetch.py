@@ -105,7 +105,7 @@ def _fetch_command(
     last = _day(end, "--end") if end else first
     src = source.with_base_url(base_url)
     cache_dir = cache or default_cache()
-    with user_errors(), download_progress() as hook:
+    with user_errors(), byte_progress() as hook:
         fetched = fetch_range(
             src, first, last, cache_dir, retries=retries, backoff_s=backoff, progress=hook
         )
@@ -137,7 +137,7 @@ def fetch_inputs(
     wanted = [(NOAA, _day(d, "--noaa-date")) for d in noaa_dates or []]
     wanted += [(DMA, _day(d, "--dma-date")) for d in dma_dates or []]
     fetched: list[Fetched] = []
-    with user_errors(), download_progress() as hook:
+    with user_errors(), byte_progress() as hook:
         for source, day in wanted:
             src = source.with_base_url(env.get(BASE_URL_ENV[source.name]))
             fetched += fetch_range(src, day, day, cache_dir, retries=retries, progress=hook)
@@ -175,8 +175,9 @@ def summarize(source: Source, fetched: list[Fetched], cache_dir: Path) -> dict[s
 
 
 @contextmanager
-def download_progress() -> Iterator[ProgressHook]:
-    """A Rich byte progress bar on stderr (silent when stderr is not a terminal)."""
+def byte_progress() -> Iterator[ProgressHook]:
+    """Rich byte progress bars on stderr, one per file or URL the hook is called with (a
+    download, or a file read in pieces); silent when stderr is not a terminal."""
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"),

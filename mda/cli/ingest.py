@@ -7,14 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
-from mda.cli.fetch import fetch_inputs
+from mda.cli.fetch import byte_progress, fetch_inputs
 from mda.ingest import read_inputs
 from mda.lake import write_parquet_atomic
-
-console = Console(stderr=True)
 
 
 def ingest(
@@ -53,8 +50,8 @@ def ingest(
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
-    with user_errors(), console.status(f"decoding {len(inputs)} file(s)"):
-        result = read_inputs(inputs, day=day)
+    with user_errors(), byte_progress() as progress:  # a bar per file, as its pieces are judged
+        result = read_inputs(inputs, day=day, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     tables = {
         "positions": result.positions,

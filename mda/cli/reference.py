@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from mda.cli.common import emit_json, setup_logging, user_errors
-from mda.cli.fetch import default_cache, download_progress
+from mda.cli.fetch import byte_progress, default_cache
 from mda.ingest.reference import PUBLIC_LAYERS, FetchedLayer, PublicLayer, fetch_public_layer
 
 app = typer.Typer(
@@ -73,7 +73,7 @@ def fetch(
 ) -> None:
     setup_logging(verbose)
     cache_dir = cache or default_cache()
-    with user_errors(), download_progress() as hook:
+    with user_errors(), byte_progress() as hook:
         fetched = [
             fetch_public_layer(
                 name, cache_dir, base_url=base_url, retries=retries, backoff_s=backoff,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, finalize
+from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, ProgressHook, finalize
 from mda.ingest.csv_sources import parse_dma, parse_noaa
 from mda.ingest.formats import Format, detect_format
 from mda.ingest.nmea import parse_nmea
@@ -42,10 +42,13 @@ def read_input(path: Path, day: date | None = None) -> IngestResult:
     return finalize([parse_input(path)], day)
 
 
-def read_inputs(paths: Sequence[Path], day: date | None = None) -> IngestResult:
+def read_inputs(
+    paths: Sequence[Path], day: date | None = None, progress: ProgressHook | None = None
+) -> IngestResult:
     """Read several files as one stream, in the given order.
 
     A record that repeats what an earlier file already gave (same mmsi, ts, lat, lon
-    and no new static data) is a "duplicate".
+    and no new static data) is a "duplicate". ``progress`` is called with (file, bytes
+    read, bytes in all) as the files are read.
     """
-    return finalize([parse_input(p) for p in paths], day)
+    return finalize([parse_input(p) for p in paths], day, progress)

@@ -73,7 +73,7 @@ only for the records the rules reject.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
@@ -197,6 +197,9 @@ class Parsed:
     stations: pl.DataFrame | None = None
     """:data:`STATION_FIELDS_SCHEMA` rows of the records that are fixed stations' reports
     (AIS types 4 and 21, DMA "Base Station"/"AtoN" rows); None or empty when there are none."""
+    progress: tuple[str, int, int] | None = None
+    """(file, bytes read, bytes in all) once this piece is read (see
+    :func:`mda.ingest.formats.position`), for a progress bar."""
 
 
 @dataclass(frozen=True)
@@ -543,8 +546,9 @@ class _Span:
 class _Collector:
     """Reduces pieces to what the duplicate rules need, then applies them (:func:`finalize`)."""
 
-    def __init__(self, day: date | None) -> None:
+    def __init__(self, day: date | None, progress: ProgressHook | None = None) -> None:
         self.day = day
+        self.progress = progress
         self.offset = 0  # added to the rec_ids of the current file
         self.lines_read = 0
         self.seq_base = 0  # added to the line numbers of the current file: its lines' _seq
@@ -572,6 +576,8 @@ class _Collector:
         top = -1
         for part in [item] if isinstance(item, Parsed) else item.parts:
             top = max(top, self._add(part))
+            if self.progress is not None and part.progress is not None:
+                self.progress(*part.progress)
         self.offset += top + 1
         self.seq_base += self.file_lines + 1
         self.file_lines = 0
@@ -974,10 +980,19 @@ def _with_raw(
     return pl.concat(parts, how="vertical_relaxed").sort("_order").drop("_order")
 
 
-def finalize(parsed: Sequence[Parsed | Chunked], day: date | None = None) -> IngestResult:
+ProgressHook = Callable[[str, int, int | None], None]
+"""Called with (file, bytes read, bytes in all) as a file's pieces are judged."""
+
+
+def finalize(
+    parsed: Iterable[Parsed | Chunked],
+    day: date | None = None,
+    progress: ProgressHook | None = None,
+) -> IngestResult:
     """Apply the common checks and the duplicate rules to one or more parsed files (each a
-    :class:`Parsed` or a :class:`Chunked` file) and build the result."""
-    collector = _Collector(day)
+    :class:`Parsed` or a :class:`Chunked` file) and build the result. ``progress`` is told
+    how far each file read in pieces has got."""
+    collector = _Collector(day, progress)
     for item in parsed:
         collector.add_file(item)
     return collector.result()

@@ -42,7 +42,14 @@ import polars as pl
 from mda import schema as s
 from mda.errors import InputFormatError
 from mda.ingest import _records as r
-from mda.ingest.formats import DMA_COLUMNS, DMA_EXTRA_COLUMNS, NOAA_COLUMNS, open_binary, pieces
+from mda.ingest.formats import (
+    DMA_COLUMNS,
+    DMA_EXTRA_COLUMNS,
+    NOAA_COLUMNS,
+    open_binary,
+    pieces,
+    position,
+)
 
 log = logging.getLogger(__name__)
 
@@ -546,16 +553,18 @@ def _split(data: bytes, offset: int, n: int) -> list[tuple[int, bytes]]:
     return [(offset + a, data[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def _piece(parts: list[_Part], f: _File) -> r.Parsed:
+def _piece(f: _File, parsed: Future[list[_Part]], read: tuple[int, int]) -> r.Parsed:
     """Records of a piece, numbered (:func:`_numbered`); each is one line
-    (``Parsed.one_line``: line number = rec_id + 2, raw text read back when rejected)."""
-    out = _numbered(parts, f)
+    (``Parsed.one_line``: line number = rec_id + 2, raw text read back when rejected).
+    ``read``: how far the file had been read with this piece."""
+    out = _numbered(_result(parsed, f), f)
     return r.Parsed(
         records=out.select(*r.RECORDS_SCHEMA, r.STATIC_HASH),
         lines=r.empty_lines(),
         raw_of=partial(raw_lines, f.path, pieces=f.pieces),
         one_line=(str(f.path), 2),
         stations=_stations(out),
+        progress=(str(f.path), *read),
     )
 
 
@@ -604,14 +613,16 @@ def _read(path: Path, fmt: _Format, chunk_bytes: int) -> Iterator[r.Parsed]:
         exprs = fmt.exprs(names, False), fmt.exprs(names, True)
         f = _File(path, fmt, names, numeric, *exprs, unparsed)
         offset = len(header)
-        pending: collections.deque[Future[list[_Part]]] = collections.deque()
+        read = position(fh, path)
+        pending: collections.deque[tuple[Future[list[_Part]], tuple[int, int]]]
+        pending = collections.deque()
         for data in pieces(fh, chunk_bytes):
-            pending.append(pool.submit(_parse, data, offset, f))
+            pending.append((pool.submit(_parse, data, offset, f), read()))
             offset += len(data)
             if len(pending) > _WORKERS:
-                yield _piece(_result(pending.popleft(), f), f)
+                yield _piece(f, *pending.popleft())
         while pending:
-            yield _piece(_result(pending.popleft(), f), f)
+            yield _piece(f, *pending.popleft())
 
 
 _WORKERS = 2

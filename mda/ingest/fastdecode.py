@@ -38,6 +38,7 @@ Per piece:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -516,8 +517,8 @@ class _Pieces:
         self.lines = 0  # lines before the piece
         self.unit_lines = 0  # lines of units the reader did not take, before the piece
 
-    def piece(self, lines: pl.Series, buf: np.ndarray, sent: pl.DataFrame, units: pl.DataFrame
-              ) -> r.Parsed:  # fmt: skip
+    def piece(self, lines: pl.Series, buf: np.ndarray, sent: pl.DataFrame, units: pl.DataFrame,
+              read: tuple[int, int]) -> r.Parsed:  # fmt: skip
         """The records of one piece of whole lines (``sent`` and ``units`` as :func:`_scanned`
         gives them), and the lines they own (a line waiting for the other parts of its message
         goes with the piece its record is made in)."""
@@ -548,7 +549,8 @@ class _Pieces:
         )
         self.lines += lines.len()
         self.unit_lines += int(n.sum())
-        return self._parsed(out, parsed, messages, g_slow, unit_lines)
+        part = self._parsed(out, parsed, messages, g_slow, unit_lines)
+        return dataclasses.replace(part, progress=(str(self.path), *read))
 
     def end(self) -> r.Parsed:
         """The records made when the file ends (incomplete messages), with their lines."""
@@ -585,14 +587,15 @@ class _Pieces:
         return r.Parsed(records=records, lines=lines, skipped=parsed.skipped, stations=stations)
 
 
-def _scanned(path: Path, piece_bytes: int
-             ) -> Iterator[tuple[pl.Series, np.ndarray, pl.DataFrame, pl.DataFrame]]:  # fmt: skip
-    """(lines, bytes, scan, units) of each piece: what does not depend on the pieces before."""
+def _scanned(path: Path, piece_bytes: int) -> Iterator[
+        tuple[pl.Series, np.ndarray, pl.DataFrame, pl.DataFrame, tuple[int, int]]]:  # fmt: skip
+    """(lines, bytes, scan, units, how far the file has been read) of each piece: what does
+    not depend on the pieces before."""
     loading = fk.warm_up()  # while the first piece is read
-    for lines, buf, offsets in read_pieces(path, piece_bytes):
+    for lines, buf, offsets, read in read_pieces(path, piece_bytes):
         loading.join()
         sent = scan(lines, buf, offsets)
-        yield lines, buf, sent, select_units(sent, buf)
+        yield lines, buf, sent, select_units(sent, buf), read
 
 
 def _parts(path: Path, piece_bytes: int) -> Iterator[r.Parsed]:
@@ -606,7 +609,7 @@ def _parts(path: Path, piece_bytes: int) -> Iterator[r.Parsed]:
     yield parse.end()
 
 
-def parse_nmea_fast(path: Path, piece_bytes: int = PIECE_BYTES) -> r.Chunked:
+def parse_nmea_fast(path: Path, piece_bytes: int | None = None) -> r.Chunked:
     """Records and lines of one NMEA file (plain or gzip), same as the pyais reader's,
     piece by piece (each piece is parsed in a worker thread while the caller handles the
     one before).
@@ -614,4 +617,4 @@ def parse_nmea_fast(path: Path, piece_bytes: int = PIECE_BYTES) -> r.Chunked:
     The records also carry ``_payload`` and ``_label`` (the source label used by the
     deduplication), so :func:`mda.ingest._records.finalize` need not re-read the lines.
     """
-    return r.Chunked(read_ahead(_parts(Path(path), piece_bytes)))
+    return r.Chunked(read_ahead(_parts(Path(path), piece_bytes or PIECE_BYTES)))

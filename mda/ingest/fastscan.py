@@ -26,7 +26,7 @@ import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mda.ingest.fastkernel import scan_lines
-from mda.ingest.formats import DECOMPRESS_ERRORS, open_binary, pieces, truncated_error
+from mda.ingest.formats import DECOMPRESS_ERRORS, open_binary, pieces, position, truncated_error
 from mda.ingest.nmea import _EPOCH_MAX, _EPOCH_MIN
 from mda.schema import UTC_TS
 
@@ -115,11 +115,17 @@ def lines_of(data: bytes) -> tuple[pl.Series, np.ndarray, np.ndarray]:
     return lines, buf, offsets
 
 
-def read_pieces(path: Path, size: int) -> Iterator[tuple[pl.Series, np.ndarray, np.ndarray]]:
+Piece = tuple[pl.Series, np.ndarray, np.ndarray, tuple[int, int]]
+"""Lines, bytes and line offsets of a piece (:func:`lines_of`), and how far the file has
+been read."""
+
+
+def read_pieces(path: Path, size: int) -> Iterator[Piece]:
     """:func:`lines_of` each piece of about ``size`` bytes of a plain or gzip file, in
-    order; a truncated gzip raises InputFileError."""
+    order, with how far the file has been read (:func:`mda.ingest.formats.position`); a
+    truncated gzip raises InputFileError."""
     with open_binary(path) as fh:
-        got = pieces(fh, size)
+        got, read = pieces(fh, size), position(fh, path)
         while True:
             try:
                 data = next(got, None)
@@ -127,7 +133,7 @@ def read_pieces(path: Path, size: int) -> Iterator[tuple[pl.Series, np.ndarray, 
                 raise truncated_error(path, e) from e
             if data is None:
                 return
-            yield lines_of(data)
+            yield (*lines_of(data), read())
 
 
 def read_lines(path: Path) -> tuple[pl.Series, np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
@@ -200,6 +200,21 @@ def plain_csv_path(path: Path) -> Iterator[Path]:
             except DECOMPRESS_ERRORS as e:
                 raise truncated_error(path, e) from e
         yield out
+
+
+def position(fh: IO[bytes], path: Path) -> Callable[[], tuple[int, int]]:
+    """How far reading ``fh`` (as :func:`open_binary` opened ``path``) has got: (bytes read,
+    bytes in all), in the file on disk for a plain or gzip file (so a progress bar needs no
+    decompressed size), in the member for a zip."""
+    if isinstance(fh, gzip.GzipFile) and fh.fileobj is not None:
+        raw, size = fh.fileobj, path.stat().st_size
+        return lambda: (raw.tell(), size)
+    if isinstance(fh, zipfile.ZipExtFile):
+        with zipfile.ZipFile(path) as zf:
+            member = zf.getinfo(fh.name).file_size
+        return lambda: (fh.tell(), member)
+    size = path.stat().st_size
+    return lambda: (fh.tell(), size)
 
 
 def pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:

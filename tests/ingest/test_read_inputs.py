@@ -55,3 +55,44 @@ def test_summary_is_json(tmp_path):
 def test_read_inputs_of_nothing():
     res = read_inputs([])
     assert (res.lines_read, res.positions.height, res.quarantine.height) == (0, 0, 0)
+
+
+def test_progress_reports_each_piece_of_each_file(tmp_path):
+    """The progress hook hears, per file read in pieces, how far reading has got: rising,
+    ending at the file's size (for a gzip file: its size on disk; for a zip: the member's)."""
+    import gzip
+    import zipfile
+
+    from mda.ingest import _records as r
+    from mda.ingest import csv_sources as cs
+    from mda.ingest.fastdecode import parse_nmea_fast
+
+    nmea = write_lines(tmp_path / "a.nmea", [tag(type1(mmsi=SHIP + i), c=EPOCH0 + i)
+                                             for i in range(300)])  # fmt: skip
+    packed = tmp_path / "b.nmea.gz"
+    packed.write_bytes(gzip.compress(nmea.read_bytes()))
+    row = "{},2024-03-05T12:00:{:02d},60.0,5.0,10.0,90.0,91,,,,70,0,,,,,A"
+    csv = tmp_path / "AIS.csv"
+    csv.write_text(",".join(NOAA_COLUMNS) + "\n"
+                   + "".join(row.format(SHIP + i, i % 60) + "\n" for i in range(400)))  # fmt: skip
+    zipped = tmp_path / "AIS.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(csv, "AIS_2024_03_05.csv")
+    heard: dict[str, list[tuple[int, int | None]]] = {}
+    res = r.finalize(
+        [parse_nmea_fast(nmea, 2_000), parse_nmea_fast(packed, 2_000),
+         cs.parse_noaa(csv, chunk_bytes=3_000), cs.parse_noaa(zipped, chunk_bytes=3_000)],
+        progress=lambda name, done, total: heard.setdefault(name, []).append((done, total)),
+    )  # fmt: skip
+    assert res.lines_read == 2 * 300 + 2 * 400
+    sizes = {
+        str(nmea): nmea.stat().st_size,
+        str(packed): packed.stat().st_size,
+        str(csv): csv.stat().st_size,
+        str(zipped): csv.stat().st_size,  # the member's size
+    }
+    assert set(heard) == set(sizes)
+    for name, calls in heard.items():
+        done = [d for d, _ in calls]
+        assert len(calls) > 2 and done == sorted(done), name
+        assert calls[-1] == (sizes[name], sizes[name]), name
