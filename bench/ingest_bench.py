@@ -173,9 +173,11 @@ def _corrupt(line: str, k: int) -> str:
     return "$GPRMC,120000,A,5740.000,N,01810.000,E,0.0,0.0,050324,,*00"
 
 
-def make_nmea(path: Path, n_lines: int) -> None:
+def make_nmea(path: Path, n_lines: int, stations: bool = False) -> None:
     """An NMEA file of at least ``n_lines`` lines: tag-block times, types 1/2/3/18 mostly,
-    multi-part 5, 24 A/B, a few 4 and 21, ~0.1% broken lines."""
+    multi-part 5, 24 A/B, a few 4 and 21, ~0.1% broken lines. ``stations``: tag blocks as
+    Norway's stream sends them, the receiving station first (``\\s:2573xxx,c:...*hh\\``,
+    seven stations)."""
     import numpy as np
 
     from mda.sim import encode_nmea
@@ -189,7 +191,21 @@ def make_nmea(path: Path, n_lines: int) -> None:
         for i, line in enumerate(lines):
             if i % 997 == 500:
                 fh.write(_station_sentence(i // 997, line) + "\n")
+            if stations:
+                line = _with_station(line, 2573000 + i % 7)
             fh.write((_corrupt(line, i) if i % 1009 == 7 else line) + "\n")
+
+
+def _with_station(line: str, station: int) -> str:
+    """``line`` with ``s:<station>`` first in its tag block (none: unchanged)."""
+    if not line.startswith("\\c:"):
+        return line
+    end = line.index("*")
+    body = f"s:{station}," + line[1:end]
+    check = 0
+    for ch in body:
+        check ^= ord(ch)
+    return f"\\{body}*{check:02X}{line[end + 3 :]}"
 
 
 NOAA_HEADER = ("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
@@ -311,12 +327,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mda-bench")
     p.add_argument("--only", choices=["nmea", "csv"], default=None)
     p.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest is shown")
+    p.add_argument("--nmea-stations", action="store_true",
+                   help="tag blocks with the receiving station first, as Norway's stream")
     a = p.parse_args(argv)
     if a.quick:
         a.nmea_lines, a.csv_rows, a.pyais_sample = QUICK_NMEA, QUICK_CSV, QUICK_SAMPLE
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if a.only in (None, "nmea"):
-        nmea = cached(a.cache_dir, "nmea", a.nmea_lines, make_nmea)
+        if a.nmea_stations:
+            nmea = cached(a.cache_dir, "nmea-stations", a.nmea_lines,
+                          lambda path, n: make_nmea(path, n, stations=True))  # fmt: skip
+        else:
+            nmea = cached(a.cache_dir, "nmea", a.nmea_lines, make_nmea)
         bench_nmea(nmea, min(a.pyais_sample, a.nmea_lines), a.repeat)
     if a.only in (None, "csv"):
         bench_csv(cached(a.cache_dir, "noaa.csv", a.csv_rows, make_csv), a.repeat)

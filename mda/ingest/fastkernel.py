@@ -1,13 +1,15 @@
 """Compiled loops (numba) for the NMEA fast path.
 
-:func:`scan_simple` reads the lines in the two common forms, a bare sentence
-(``!AIVDM,1,1,,A,<payload>,0*hh``) or one with a time tag block
-(``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``), and nothing before or after, in one pass over the
+:func:`scan_simple` reads the lines in the common forms, a bare sentence
+(``!AIVDM,1,1,,A,<payload>,0*hh``) or one with a tag block of a time and/or a station in
+either order (``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``, Norway's
+``\\s:2573250,c:<digits>*hh\\...``), and nothing before or after, in one pass over the
 bytes: it checks every character class of :data:`mda.ingest.fastscan.SHAPE` and both
-checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns. Every other line
-(a station ``s:`` field, a leading or trailing epoch, anything unusual) is left to the
-vectorised polars path, which applies the full expression; so the lines taken here are
-exactly those that path would call simple, with the same fields (tests compare both).
+checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns (the station as
+where it sits). Every other line (other tag fields, a leading or trailing epoch, anything
+unusual) is left to the vectorised polars path, which applies the full expression; so the
+lines taken here are exactly those that path would call simple, with the same fields
+(tests compare both).
 
 :func:`select_units` picks the sentences the fast path decodes (see
 :func:`mda.ingest.fastdecode.select_units`). :func:`decode_positions` cuts the fields of
@@ -87,6 +89,8 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
     key = np.empty(n_lines, dtype=np.int64)
     tagged = np.empty(n_lines, dtype=np.bool_)
     ts = np.empty(n_lines, dtype=np.int64)
+    station_at = np.empty(n_lines, dtype=np.int64)
+    station_len = np.empty(n_lines, dtype=np.int64)
     j = 0
     for i in range(n_lines):
         p = offsets[i]
@@ -95,21 +99,53 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         t = -1
         tag_ok = True
         has_tag = False
+        st_at, st_len = -1, 0
         if lengths[i] == 0:
             continue
-        if buf[p] == _BACKSLASH:  # \c:<digits>*hh\
+        if buf[p] == _BACKSLASH:  # \<fields>*hh\, fields c:<9-13 digits> and s:<station>
             has_tag = True
-            if p + 3 >= end or buf[p + 1] != 99 or buf[p + 2] != 58:
-                continue
-            q = p + 3
-            value = 0
-            x = 99 ^ 58  # the checksum of the tag body "c:<digits>", as it is read
-            while q < end and 48 <= buf[q] <= 57 and q - p - 3 < 14:
-                value = value * 10 + (buf[q] - 48)
-                x ^= buf[q]
-                q += 1
-            n_digits = q - p - 3
-            if n_digits < 9 or n_digits > 13 or q + 4 > end or buf[q] != _STAR:
+            q = p + 1
+            x = 0  # the checksum of the tag body, as it is read
+            value, n_digits, form = 0, 0, True
+            while form:
+                if q + 2 >= end or buf[q + 1] != 58 or (buf[q] != 99 and buf[q] != 115):
+                    form = False
+                    break
+                field = buf[q]
+                x ^= field ^ 58
+                q += 2
+                start = q
+                if field == 99:  # c:
+                    if n_digits:  # a second c: (the reader's rule: no time): other path
+                        form = False
+                        break
+                    while q < end and 48 <= buf[q] <= 57 and q - start < 14:
+                        value = value * 10 + (buf[q] - 48)
+                        x ^= buf[q]
+                        q += 1
+                    n_digits = q - start
+                    if n_digits < 9 or n_digits > 13:
+                        form = False
+                        break
+                else:  # s:
+                    if st_at >= 0:
+                        form = False
+                        break
+                    while q < end and _printable(buf[q]):
+                        x ^= buf[q]
+                        q += 1
+                    st_at, st_len = start, q - start
+                    if st_len == 0:
+                        form = False
+                        break
+                if q < end and buf[q] == _COMMA:
+                    x ^= _COMMA
+                    q += 1
+                elif q < end and buf[q] == _STAR:
+                    break
+                else:
+                    form = False
+            if not form or q + 4 > end:
                 continue
             h1, h2 = _hex(buf[q + 1]), _hex(buf[q + 2])
             if h1 < 0 or h2 < 0 or buf[q + 3] != _BACKSLASH:
@@ -119,7 +155,7 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
                 secs, micros = value // 1000, (value % 1000) * 1000
             else:
                 secs, micros = value, 0
-            if epoch_min <= secs < epoch_max:
+            if n_digits and epoch_min <= secs < epoch_max:
                 t = secs * 1_000_000 + micros
             o = q + 4
         # !xxVDM,n,m,
@@ -189,8 +225,11 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         key[j] = packed
         tagged[j] = has_tag
         ts[j] = t
+        station_at[j] = st_at
+        station_len[j] = st_len
         j += 1
-    return simple, j, idx, ok, payload_at, plen, count, num, fill, head, key, tagged, ts
+    return (simple, j, idx, ok, payload_at, plen, count, num, fill, head, key, tagged, ts,
+            station_at, station_len)  # fmt: skip
 
 
 @njit(cache=True, inline="always")

@@ -8,12 +8,13 @@ tag block and fields after the checksum around it (:data:`SHAPE`), checks their 
 and sentence checksums, and returns where each field is and the line's receive time, as
 :class:`mda.ingest.nmea.NmeaReader` would resolve it from the line alone.
 
-Cost: lines in the common form (``\\c:<epoch>*hh\\!AIVDM,...*hh`` or a bare sentence,
-nothing after the checksum) are read by one compiled pass over the bytes
-(:func:`mda.ingest.fastkernel.scan_simple`). The others take :func:`scan_vectorised`: one
-regular expression test and four string searches per line, byte arithmetic in numpy, and
-polars string expressions for the lines of the shape outside the common form (station
-``s:`` fields, trailing or leading epochs). Both give the same rows (tests compare them).
+Cost: lines in the common forms (a bare sentence, or one after a tag block of ``c:`` time
+and/or ``s:`` station fields, nothing after the checksum) are read by one compiled pass over
+the bytes (:func:`mda.ingest.fastkernel.scan_simple`). The others take
+:func:`scan_vectorised`: one regular expression test and four string searches per line,
+byte arithmetic in numpy, and polars string expressions for the lines of the shape outside
+the common forms (other tag fields, trailing or leading epochs). Both give the same rows
+(tests compare them).
 """
 
 from __future__ import annotations
@@ -303,12 +304,13 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
     # (compiled functions take writable arrays: a read-only one would be compiled for anew)
     lengths = lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
     simple, cols = scan_lines(buf, offsets, lengths, _EPOCH_MIN, _EPOCH_MAX)
+    *cols, station_at, station_len = cols
     names = ("idx", "ok", "payload_at", "plen", "count", "num", "fill", "head", "key",
              "tagged", "ts")  # fmt: skip
     frame = pl.DataFrame(dict(zip(names, cols, strict=True))).select(
         *(c for c in _COLUMNS if c not in ("ts", "station", "ok")),
         pl.when(pl.col("ts") >= 0).then(pl.col("ts")).cast(UTC_TS).alias("ts"),
-        pl.lit(None, pl.String).alias("station"),
+        _stations(lines, cols[0], offsets, station_at, station_len),
         "ok",
     )
     if frame.height == lines.len():
@@ -317,6 +319,17 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
     other = scan_vectorised(lines.gather(rest), buf, offsets[rest])
     other = other.with_columns(pl.Series("idx", rest).gather(other["idx"]))
     return frame.merge_sorted(other, key="idx")  # both in line order
+
+
+def _stations(lines: pl.Series, idx: np.ndarray, offsets: np.ndarray, at: np.ndarray,
+              length: np.ndarray) -> pl.Series:  # fmt: skip
+    """The tag block ``s:`` field of lines ``idx`` (null where ``length`` is 0), found by
+    the compiled scan at byte ``at`` of the text."""
+    if not length.any():
+        return pl.repeat(None, len(idx), dtype=pl.String, eager=True).alias("station")
+    frame = pl.DataFrame({"line": lines.gather(idx), "at": at - offsets[idx], "n": length})
+    station = pl.col("line").str.slice(pl.col("at"), pl.col("n"))
+    return frame.select(pl.when(pl.col("n") > 0).then(station).alias("station")).to_series()
 
 
 _COLUMNS = ("idx", "payload_at", "plen", "count", "num", "fill", "head", "key", "tagged", "ts",

@@ -179,16 +179,26 @@ def test_mutated_lines(tmp_path):
     assert reasons.height > 1  # some lines did break
 
 
+def two_fields(body: str, sentence: str) -> str:
+    """A tag block of the given body (a field twice, say) before ``sentence``."""
+    from tests.ingest.factory import checksum
+
+    return f"\\{body}*{checksum(body)}\\{sentence}"
+
+
 def test_compiled_scan_takes_the_common_forms(tmp_path):
-    """The compiled scan reads bare and time-tagged sentences itself (a wrong checksum
-    included) and leaves the rest (station tags, epochs around the sentence, damage) to the
+    """The compiled scan reads bare sentences and those with a tag block of a time and a
+    station in either order (Norway's stream, AIS-catcher), a wrong checksum included, and
+    leaves the rest (epochs around the sentence, other tag fields, damage) to the
     expression scan; the rows are the same either way."""
     bad_tag = "\\c:" + str(EPOCH0) + "*00\\" + type1()
     common = [type1(), tag(type1(), c=EPOCH0), type18(), tag(type18(), c=EPOCH0 * 1000),
-              corrupt_checksum(type1()), bad_tag]  # fmt: skip
-    other = [tag(type1(), c=EPOCH0, s="rcv1"), f"{EPOCH0} {type1()}", f"{type1()},{EPOCH0}",
-             tag(type1(), c=EPOCH0 * 10000), type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0",
-             ""]  # fmt: skip
+              corrupt_checksum(type1()), bad_tag, tag(type1(), c=EPOCH0, s="rcv1"),
+              tag(type1(), s="2573250", c=EPOCH0 + 1), tag(type1(), s="rx 9")]  # fmt: skip
+    other = [f"{EPOCH0} {type1()}", f"{type1()},{EPOCH0}", tag(type1(), c=EPOCH0 * 10000),
+             type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0", "", tag(type1(), s="a", t="x"),
+             tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""), two_fields("s:a,s:b", type1()),
+             two_fields(f"c:{EPOCH0},c:{EPOCH0}", type1())]  # fmt: skip
     path = write_lines(tmp_path / "a.nmea", common + other)
     text_lines, buf, offsets = read_lines(path)
     lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
@@ -196,11 +206,11 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     assert simple.tolist() == [True] * len(common) + [False] * len(other)
     compiled = scan(text_lines, buf, offsets)
     assert compiled.equals(scan_vectorised(text_lines, buf, offsets))
-    assert compiled["idx"].to_list() == list(range(10))  # the damaged ones are not AIS
-    assert compiled["ok"].to_list() == [True] * 4 + [False] * 2 + [True] * 4
-    assert compiled["station"].to_list()[6] == "rcv1"
-    # bare sentences and a 14-digit tag time have no time
-    assert compiled["ts"].is_null().to_list() == [1, 0, 1, 0, 1, 0, 0, 0, 0, 1]
+    assert compiled["idx"].to_list()[:11] == list(range(11))  # (ZZ and 13u are not AIS)
+    assert compiled["ok"].to_list()[:9] == [True] * 4 + [False] * 2 + [True] * 3
+    assert compiled["station"].to_list()[5:9] == [None, "rcv1", "2573250", "rx 9"]
+    # bare sentences, a station without time and a 14-digit tag time have no time
+    assert compiled["ts"].is_null().to_list()[:11] == [1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0]
 
 
 @pytest.mark.realdata

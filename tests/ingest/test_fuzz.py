@@ -121,6 +121,8 @@ FAST_PATH_EXTRA = [
     f"{tag(TYPE1, c=EPOCH0)},{EPOCH0 + 5}",  # tag block and trailing epoch
     tag(TYPE5[0], c=EPOCH0, s="rx2"),  # a first part alone, recycling sequence id 3
     tag(TYPE5[1], c=EPOCH0, s="rx2"),
+    tag(TYPE1, s="2573250", c=EPOCH0 + 3),  # Norway's stream: station first
+    tag(TYPE1, s="rx3"),  # a station, no time
     *sentences({"type": 8, "mmsi": SHIP, "data": b"\x01" * 60}, seq_id=3),  # unsupported
     sentences({"type": 27, "mmsi": SHIP, "lon": 5.0, "lat": 60.0})[0],
 ]
