@@ -173,11 +173,15 @@ def _corrupt(line: str, k: int) -> str:
     return "$GPRMC,120000,A,5740.000,N,01810.000,E,0.0,0.0,050324,,*00"
 
 
-def make_nmea(path: Path, n_lines: int, stations: bool = False) -> None:
-    """An NMEA file of at least ``n_lines`` lines: tag-block times, types 1/2/3/18 mostly,
-    multi-part 5, 24 A/B, a few 4 and 21, ~0.1% broken lines. ``stations``: tag blocks as
-    Norway's stream sends them, the receiving station first (``\\s:2573xxx,c:...*hh\\``,
-    seven stations)."""
+NMEA_FORMS = ("tagblock", "stations", "trailing", "leading")
+"""How the generated NMEA lines carry their time: a ``\\c:`` tag block; a tag block with the
+receiving station first, as Norway's stream sends them (``\\s:2573xxx,c:...*hh\\``, seven
+stations); an epoch field after the checksum (satellite feeds); an epoch before the line."""
+
+
+def make_nmea(path: Path, n_lines: int, form: str = "tagblock") -> None:
+    """An NMEA file of at least ``n_lines`` lines: times as ``form`` says (:data:`NMEA_FORMS`),
+    types 1/2/3/18 mostly, multi-part 5, 24 A/B, a few 4 and 21, ~0.1% broken lines."""
     import numpy as np
 
     from mda.sim import encode_nmea
@@ -191,21 +195,25 @@ def make_nmea(path: Path, n_lines: int, stations: bool = False) -> None:
         for i, line in enumerate(lines):
             if i % 997 == 500:
                 fh.write(_station_sentence(i // 997, line) + "\n")
-            if stations:
-                line = _with_station(line, 2573000 + i % 7)
+            line = _restyle(line, form, 2573000 + i % 7)
             fh.write((_corrupt(line, i) if i % 1009 == 7 else line) + "\n")
 
 
-def _with_station(line: str, station: int) -> str:
-    """``line`` with ``s:<station>`` first in its tag block (none: unchanged)."""
-    if not line.startswith("\\c:"):
+def _restyle(line: str, form: str, station: int) -> str:
+    """A ``\\c:<epoch>*hh\\<sentence>`` line in another of :data:`NMEA_FORMS`."""
+    if form == "tagblock" or not line.startswith("\\c:"):
         return line
     end = line.index("*")
+    epoch, sentence = line[3:end], line[end + 4 :]
+    if form == "trailing":
+        return f"{sentence},{epoch}"
+    if form == "leading":
+        return f"{epoch} {sentence}"
     body = f"s:{station}," + line[1:end]
     check = 0
     for ch in body:
         check ^= ord(ch)
-    return f"\\{body}*{check:02X}{line[end + 3 :]}"
+    return f"\\{body}*{check:02X}\\{sentence}"
 
 
 NOAA_HEADER = ("MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,"
@@ -327,18 +335,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mda-bench")
     p.add_argument("--only", choices=["nmea", "csv"], default=None)
     p.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest is shown")
-    p.add_argument("--nmea-stations", action="store_true",
-                   help="tag blocks with the receiving station first, as Norway's stream")
+    p.add_argument("--nmea-form", choices=NMEA_FORMS, default="tagblock",
+                   help="how the NMEA lines carry their time (see NMEA_FORMS)")
     a = p.parse_args(argv)
     if a.quick:
         a.nmea_lines, a.csv_rows, a.pyais_sample = QUICK_NMEA, QUICK_CSV, QUICK_SAMPLE
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if a.only in (None, "nmea"):
-        if a.nmea_stations:
-            nmea = cached(a.cache_dir, "nmea-stations", a.nmea_lines,
-                          lambda path, n: make_nmea(path, n, stations=True))  # fmt: skip
-        else:
-            nmea = cached(a.cache_dir, "nmea", a.nmea_lines, make_nmea)
+        name = "nmea" if a.nmea_form == "tagblock" else f"nmea-{a.nmea_form}"
+        nmea = cached(a.cache_dir, name, a.nmea_lines,
+                      lambda path, n: make_nmea(path, n, a.nmea_form))  # fmt: skip
         bench_nmea(nmea, min(a.pyais_sample, a.nmea_lines), a.repeat)
     if a.only in (None, "csv"):
         bench_csv(cached(a.cache_dir, "noaa.csv", a.csv_rows, make_csv), a.repeat)

@@ -1,15 +1,16 @@
 """Compiled loops (numba) for the NMEA fast path.
 
 :func:`scan_simple` reads the lines in the common forms, a bare sentence
-(``!AIVDM,1,1,,A,<payload>,0*hh``) or one with a tag block of a time and/or a station in
+(``!AIVDM,1,1,,A,<payload>,0*hh``), after a tag block of a time and/or a station in
 either order (``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``, Norway's
-``\\s:2573250,c:<digits>*hh\\...``), and nothing before or after, in one pass over the
+``\\s:2573250,c:<digits>*hh\\...``), after a leading epoch and spaces, or with one epoch
+field after the checksum (``...*hh,<epoch>``, satellite feeds), in one pass over the
 bytes: it checks every character class of :data:`mda.ingest.fastscan.SHAPE` and both
 checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns (the station as
-where it sits). Every other line (other tag fields, a leading or trailing epoch, anything
-unusual) is left to the vectorised polars path, which applies the full expression; so the
-lines taken here are exactly those that path would call simple, with the same fields
-(tests compare both).
+where it sits). Every other line (other tag fields, more fields after the checksum,
+trailing spaces, anything unusual) is left to the vectorised polars path, which applies
+the full expression; so the lines taken here are exactly those that path would call
+simple, with the same fields (tests compare both).
 
 :func:`select_units` picks the sentences the fast path decodes (see
 :func:`mda.ingest.fastdecode.select_units`). :func:`decode_positions` cuts the fields of
@@ -67,6 +68,37 @@ def _talker(c: int) -> bool:
     return 65 <= c <= 90 or 48 <= c <= 57 or c == 45
 
 
+@njit(cache=True, inline="always")
+def _epoch(buf, q: int, end: int, epoch_min: int, epoch_max: int):  # type: ignore[no-untyped-def]
+    """The epoch ``<9-13 digits>[.<digits>]`` at ``q`` (before ``end``), as
+    :func:`mda.ingest.fastscan.epoch_us` reads it: (where it ends, microseconds or -1 when
+    outside the years the reader accepts); where it ends is -1 when it is no epoch."""
+    value, k = 0, q
+    while k < end and 48 <= buf[k] <= 57 and k - q < 14:
+        value = value * 10 + (buf[k] - 48)
+        k += 1
+    if k - q < 9 or k - q > 13:
+        return -1, -1
+    micros = 0
+    if k < end and buf[k] == 46:  # a fraction: its first six digits are microseconds
+        k += 1
+        f, scale = k, 100_000
+        while k < end and 48 <= buf[k] <= 57:
+            if k - f < 6:
+                micros += (buf[k] - 48) * scale
+                scale //= 10
+            k += 1
+        if k == f:
+            return -1, -1
+    if value >= 100_000_000_000:  # milliseconds (a fraction is then ignored)
+        secs, micros = value // 1000, (value % 1000) * 1000
+    else:
+        secs = value
+    if epoch_min <= secs < epoch_max:
+        return k, secs * 1_000_000 + micros
+    return k, -1
+
+
 @njit(cache=True, nogil=True)
 def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no-untyped-def]
     """Lines of the two common forms (see the module docstring).
@@ -102,7 +134,15 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         st_at, st_len = -1, 0
         if lengths[i] == 0:
             continue
-        if buf[p] == _BACKSLASH:  # \<fields>*hh\, fields c:<9-13 digits> and s:<station>
+        lead = -1
+        if 48 <= buf[p] <= 57:  # a leading epoch, then spaces or tabs
+            k, lead = _epoch(buf, p, end, epoch_min, epoch_max)
+            if k < 0 or k >= end or (buf[k] != 32 and buf[k] != 9):
+                continue
+            while k < end and (buf[k] == 32 or buf[k] == 9):
+                k += 1
+            p = o = k
+        if p < end and buf[p] == _BACKSLASH:  # \<fields>*hh\: c:<9-13 digits>, s:<station>
             has_tag = True
             q = p + 1
             x = 0  # the checksum of the tag body, as it is read
@@ -185,17 +225,23 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
         if q >= end or buf[q] != _COMMA:
             continue
         second = q  # the comma ending the channel (the two commas cancel in the checksum)
-        # <payload>,<fill>*hh and the end of the line: the payload is what lies between
-        q = end - 5
-        if q <= second + 1 or buf[q] != _COMMA or buf[q + 2] != _STAR:
+        # <payload>,<fill>*hh, then the end of the line or ",<epoch>" and the end
+        q = second + 1
+        while q < end and ARMOURED[buf[q]]:
+            x ^= buf[q]
+            q += 1
+        if q == second + 1 or q + 5 > end or buf[q] != _COMMA or buf[q + 2] != _STAR:
             continue
-        armoured = True
-        for k in range(second + 1, q):
-            c = buf[k]
-            armoured &= ARMOURED[c]
-            x ^= c
-        if not armoured:
-            continue
+        if q + 5 < end:  # a trailing epoch (satellite feeds)
+            k, trail = -1, -1
+            if buf[q + 5] == _COMMA:
+                k, trail = _epoch(buf, q + 6, end, epoch_min, epoch_max)
+            if k != end:
+                continue
+            if t < 0:  # the tag block's time first, then this one
+                t = trail
+        if t < 0:
+            t = lead
         c_fill = buf[q + 1]
         h1, h2 = _hex(buf[q + 3]), _hex(buf[q + 4])
         if not (48 <= c_fill <= 53) or h1 < 0 or h2 < 0:

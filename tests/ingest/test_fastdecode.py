@@ -188,17 +188,25 @@ def two_fields(body: str, sentence: str) -> str:
 
 def test_compiled_scan_takes_the_common_forms(tmp_path):
     """The compiled scan reads bare sentences and those with a tag block of a time and a
-    station in either order (Norway's stream, AIS-catcher), a wrong checksum included, and
-    leaves the rest (epochs around the sentence, other tag fields, damage) to the
-    expression scan; the rows are the same either way."""
+    station in either order (Norway's stream, AIS-catcher), a leading epoch or one trailing
+    epoch field (satellite feeds), a wrong checksum included, and leaves the rest (other
+    tag fields, more trailing fields, damage) to the expression scan; the rows are the same
+    either way."""
     bad_tag = "\\c:" + str(EPOCH0) + "*00\\" + type1()
     common = [type1(), tag(type1(), c=EPOCH0), type18(), tag(type18(), c=EPOCH0 * 1000),
               corrupt_checksum(type1()), bad_tag, tag(type1(), c=EPOCH0, s="rcv1"),
-              tag(type1(), s="2573250", c=EPOCH0 + 1), tag(type1(), s="rx 9")]  # fmt: skip
-    other = [f"{EPOCH0} {type1()}", f"{type1()},{EPOCH0}", tag(type1(), c=EPOCH0 * 10000),
-             type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0", "", tag(type1(), s="a", t="x"),
-             tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""), two_fields("s:a,s:b", type1()),
-             two_fields(f"c:{EPOCH0},c:{EPOCH0}", type1())]  # fmt: skip
+              tag(type1(), s="2573250", c=EPOCH0 + 1), tag(type1(), s="rx 9"),
+              f"{EPOCH0} {type1()}", f"{type1()},{EPOCH0}", f"{type1()},{EPOCH0}.1234567",
+              f"{EPOCH0}.125\t {tag(type1(), s='rx1')}",
+              f"{tag(type1(), c=9_999_999_999)},{EPOCH0 + 7}",
+              f"{EPOCH0 * 1000 + 5} {type1()},{EPOCH0 + 9}", f"{type1()},99999999999999"[:-1],
+              ]  # fmt: skip
+    other = [tag(type1(), c=EPOCH0 * 10000), type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0", "",
+             tag(type1(), s="a", t="x"), tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""),
+             two_fields("s:a,s:b", type1()), two_fields(f"c:{EPOCH0},c:{EPOCH0}", type1()),
+             f"{type1()},{EPOCH0} ", f"{type1()},x,{EPOCH0}", f"{type1()},{EPOCH0}.",
+             f"{type1()},{EPOCH0 * 10000}", f"12345678 {type1()}", f"{EPOCH0}{type1()}",
+             f"{type1()},{EPOCH0},5"]  # fmt: skip
     path = write_lines(tmp_path / "a.nmea", common + other)
     text_lines, buf, offsets = read_lines(path)
     lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
@@ -206,11 +214,17 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     assert simple.tolist() == [True] * len(common) + [False] * len(other)
     compiled = scan(text_lines, buf, offsets)
     assert compiled.equals(scan_vectorised(text_lines, buf, offsets))
-    assert compiled["idx"].to_list()[:11] == list(range(11))  # (ZZ and 13u are not AIS)
+    n = len(common)
+    assert compiled["idx"].to_list()[:n] == list(range(n))
     assert compiled["ok"].to_list()[:9] == [True] * 4 + [False] * 2 + [True] * 3
     assert compiled["station"].to_list()[5:9] == [None, "rcv1", "2573250", "rx 9"]
-    # bare sentences, a station without time and a 14-digit tag time have no time
-    assert compiled["ts"].is_null().to_list()[:11] == [1, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0]
+    us = compiled["ts"].dt.epoch("us").to_list()[:n]
+    e = EPOCH0 * 1_000_000
+    # bare sentences and a station without time have none; then each form's own
+    # (a tag time after 2100 gives way to the trailing epoch, which comes before a leading
+    # one; 13 nines are milliseconds after 2100: no time)
+    assert us == [None, e, None, e, None, e, e, e + 1_000_000, None, e, e, e + 123456,
+                  e + 125_000, e + 7_000_000, e + 9_000_000, None]  # fmt: skip
 
 
 @pytest.mark.realdata
