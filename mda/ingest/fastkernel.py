@@ -3,14 +3,15 @@
 :func:`scan_simple` reads the lines in the common forms, a bare sentence
 (``!AIVDM,1,1,,A,<payload>,0*hh``), after a tag block of a time and/or a station in
 either order (``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``, Norway's
-``\\s:2573250,c:<digits>*hh\\...``), after a leading epoch and spaces, or with one epoch
-field after the checksum (``...*hh,<epoch>``, satellite feeds), in one pass over the
-bytes: it checks every character class of :data:`mda.ingest.fastscan.SHAPE` and both
-checksums, and gives the fields :func:`mda.ingest.fastscan.scan` returns (the station as
-where it sits). Every other line (other tag fields, more fields after the checksum,
-trailing spaces, anything unusual) is left to the vectorised polars path, which applies
-the full expression; so the lines taken here are exactly those that path would call
-simple, with the same fields (tests compare both).
+``\\s:2573250,c:<digits>*hh\\...``), after a leading epoch and spaces, or with fields
+after the checksum (``...*hh,<epoch>`` from satellite feeds, USCG's
+``...*hh,s123,d-100,T1.2,r1,<epoch>``: the first epoch among them is the time) and blanks
+at the end, in one pass over the bytes: it checks every character class of
+:data:`mda.ingest.fastscan.SHAPE` and both checksums, and gives the fields
+:func:`mda.ingest.fastscan.scan` returns (the station as where it sits). Every other line
+(other tag fields, leading blanks, a ``*`` after the checksum, anything unusual) is left
+to the vectorised polars path, which applies the full expression; so the lines taken here
+are exactly those that path would call simple, with the same fields (tests compare both).
 
 :func:`select_units` picks the sentences the fast path decodes (see
 :func:`mda.ingest.fastdecode.select_units`). :func:`decode_positions` cuts the fields of
@@ -127,12 +128,14 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
     for i in range(n_lines):
         p = offsets[i]
         end = p + lengths[i]
+        while end > p and (buf[end - 1] == 32 or buf[end - 1] == 9):  # trailing blanks
+            end -= 1
         o = p
         t = -1
         tag_ok = True
         has_tag = False
         st_at, st_len = -1, 0
-        if lengths[i] == 0:
+        if end == p:
             continue
         lead = -1
         if 48 <= buf[p] <= 57:  # a leading epoch, then spaces or tabs
@@ -232,11 +235,21 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
             q += 1
         if q == second + 1 or q + 5 > end or buf[q] != _COMMA or buf[q + 2] != _STAR:
             continue
-        if q + 5 < end:  # a trailing epoch (satellite feeds)
-            k, trail = -1, -1
-            if buf[q + 5] == _COMMA:
-                k, trail = _epoch(buf, q + 6, end, epoch_min, epoch_max)
-            if k != end:
+        if q + 5 < end:  # fields after the checksum (satellite feeds, USCG): the first epoch
+            k, trail, found, fields = q + 5, -1, False, True
+            while k < end and fields:
+                if buf[k] != _COMMA:
+                    fields = False
+                    break
+                f = k + 1
+                k = f
+                while k < end and _printable(buf[k]):
+                    k += 1
+                if not found:
+                    got, value = _epoch(buf, f, k, epoch_min, epoch_max)
+                    if got == k:
+                        found, trail = True, value
+            if not fields:
                 continue
             if t < 0:  # the tag block's time first, then this one
                 t = trail

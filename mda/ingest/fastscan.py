@@ -9,12 +9,12 @@ and sentence checksums, and returns where each field is and the line's receive t
 :class:`mda.ingest.nmea.NmeaReader` would resolve it from the line alone.
 
 Cost: lines in the common forms (a bare sentence, after a tag block of ``c:`` time and/or
-``s:`` station fields or a leading epoch, with nothing or one epoch field after the
-checksum) are read by one compiled pass over the bytes
+``s:`` station fields or a leading epoch, with or without fields after the checksum) are
+read by one compiled pass over the bytes
 (:func:`mda.ingest.fastkernel.scan_simple`). The others take
 :func:`scan_vectorised`: one regular expression test and four string searches per line,
 byte arithmetic in numpy, and polars string expressions for the lines of the shape outside
-the common forms (other tag fields, more fields after the checksum). Both give the same rows
+the common forms (other tag fields, leading blanks). Both give the same rows
 (tests compare them).
 """
 

@@ -189,9 +189,9 @@ def two_fields(body: str, sentence: str) -> str:
 def test_compiled_scan_takes_the_common_forms(tmp_path):
     """The compiled scan reads bare sentences and those with a tag block of a time and a
     station in either order (Norway's stream, AIS-catcher), a leading epoch or one trailing
-    epoch field (satellite feeds), a wrong checksum included, and leaves the rest (other
-    tag fields, more trailing fields, damage) to the expression scan; the rows are the same
-    either way."""
+    epoch field or more fields after the checksum (satellite feeds, USCG), a wrong checksum
+    included, and leaves the rest (other tag fields, leading blanks, damage) to the
+    expression scan; the rows are the same either way."""
     bad_tag = "\\c:" + str(EPOCH0) + "*00\\" + type1()
     common = [type1(), tag(type1(), c=EPOCH0), type18(), tag(type18(), c=EPOCH0 * 1000),
               corrupt_checksum(type1()), bad_tag, tag(type1(), c=EPOCH0, s="rcv1"),
@@ -200,13 +200,14 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
               f"{EPOCH0}.125\t {tag(type1(), s='rx1')}",
               f"{tag(type1(), c=9_999_999_999)},{EPOCH0 + 7}",
               f"{EPOCH0 * 1000 + 5} {type1()},{EPOCH0 + 9}", f"{type1()},99999999999999"[:-1],
-              ]  # fmt: skip
+              f"{type1()},s123,d-100,T1.2,r1,{EPOCH0 + 11}", f"{type1()},{EPOCH0} \t",
+              f"{type1()},x,{EPOCH0 + 12},{EPOCH0}", f"{type1()},{EPOCH0 * 10000},{EPOCH0}",
+              f"{type1()},{EPOCH0}.", f"{type1()},,", f"{type1()}  "]  # fmt: skip
     other = [tag(type1(), c=EPOCH0 * 10000), type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0", "",
              tag(type1(), s="a", t="x"), tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""),
              two_fields("s:a,s:b", type1()), two_fields(f"c:{EPOCH0},c:{EPOCH0}", type1()),
-             f"{type1()},{EPOCH0} ", f"{type1()},x,{EPOCH0}", f"{type1()},{EPOCH0}.",
-             f"{type1()},{EPOCH0 * 10000}", f"12345678 {type1()}", f"{EPOCH0}{type1()}",
-             f"{type1()},{EPOCH0},5"]  # fmt: skip
+             f"{type1()},x*1,{EPOCH0}", f"12345678 {type1()}", f"{EPOCH0}{type1()}",
+             f"{type1()}!,{EPOCH0}", f" {type1()}"]  # fmt: skip
     path = write_lines(tmp_path / "a.nmea", common + other)
     text_lines, buf, offsets = read_lines(path)
     lengths = text_lines.str.len_bytes().cast(pl.Int64).to_numpy(writable=True)
@@ -224,7 +225,8 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     # (a tag time after 2100 gives way to the trailing epoch, which comes before a leading
     # one; 13 nines are milliseconds after 2100: no time)
     assert us == [None, e, None, e, None, e, e, e + 1_000_000, None, e, e, e + 123456,
-                  e + 125_000, e + 7_000_000, e + 9_000_000, None]  # fmt: skip
+                  e + 125_000, e + 7_000_000, e + 9_000_000, None, e + 11_000_000, e,
+                  e + 12_000_000, e, None, None, None]  # fmt: skip
 
 
 @pytest.mark.realdata

@@ -123,6 +123,7 @@ FAST_PATH_EXTRA = [
     tag(TYPE5[1], c=EPOCH0, s="rx2"),
     tag(TYPE1, s="2573250", c=EPOCH0 + 3),  # Norway's stream: station first
     tag(TYPE1, s="rx3"),  # a station, no time
+    f"{TYPE1},s123,d-100,T1.2,r1,{EPOCH0 + 4}",  # USCG: fields after the checksum
     *sentences({"type": 8, "mmsi": SHIP, "data": b"\x01" * 60}, seq_id=3),  # unsupported
     sentences({"type": 27, "mmsi": SHIP, "lon": 5.0, "lat": 60.0})[0],
 ]
