@@ -173,10 +173,11 @@ def _corrupt(line: str, k: int) -> str:
     return "$GPRMC,120000,A,5740.000,N,01810.000,E,0.0,0.0,050324,,*00"
 
 
-NMEA_FORMS = ("tagblock", "stations", "trailing", "leading")
-"""How the generated NMEA lines carry their time: a ``\\c:`` tag block; a tag block with the
-receiving station first, as Norway's stream sends them (``\\s:2573xxx,c:...*hh\\``, seven
-stations); an epoch field after the checksum (satellite feeds); an epoch before the line."""
+NMEA_FORMS = ("tagblock", "norway", "trailing", "leading")
+"""How the generated NMEA lines carry their time: a ``\\c:`` tag block; tag blocks as
+Norway's stream sends them (the receiving station first, ``\\s:2573xxx,c:...*hh\\``, seven
+stations; a 2-part message's parts tagged ``g:1-2-<id>,s:...,c:...`` and ``g:2-2-<id>``);
+an epoch field after the checksum (satellite feeds); an epoch before the line."""
 
 
 def make_nmea(path: Path, n_lines: int, form: str = "tagblock") -> None:
@@ -195,12 +196,13 @@ def make_nmea(path: Path, n_lines: int, form: str = "tagblock") -> None:
         for i, line in enumerate(lines):
             if i % 997 == 500:
                 fh.write(_station_sentence(i // 997, line) + "\n")
-            line = _restyle(line, form, 2573000 + i % 7)
+            line = _restyle(line, form, 2573000 + i % 7, i)
             fh.write((_corrupt(line, i) if i % 1009 == 7 else line) + "\n")
 
 
-def _restyle(line: str, form: str, station: int) -> str:
-    """A ``\\c:<epoch>*hh\\<sentence>`` line in another of :data:`NMEA_FORMS`."""
+def _restyle(line: str, form: str, station: int, i: int) -> str:
+    """A ``\\c:<epoch>*hh\\<sentence>`` line (number ``i``) in another of
+    :data:`NMEA_FORMS`."""
     if form == "tagblock" or not line.startswith("\\c:"):
         return line
     end = line.index("*")
@@ -209,7 +211,11 @@ def _restyle(line: str, form: str, station: int) -> str:
         return f"{sentence},{epoch}"
     if form == "leading":
         return f"{epoch} {sentence}"
+    count, num = sentence[7:8], sentence[9:10]
     body = f"s:{station}," + line[1:end]
+    if count == "2":  # the parts of a message are adjacent lines here
+        group = (i if num == "1" else i - 1) % 10_000
+        body = f"g:1-2-{group},{body}" if num == "1" else f"g:2-2-{group}"
     check = 0
     for ch in body:
         check ^= ord(ch)

@@ -1,17 +1,18 @@
 """Compiled loops (numba) for the NMEA fast path.
 
 :func:`scan_simple` reads the lines in the common forms, a bare sentence
-(``!AIVDM,1,1,,A,<payload>,0*hh``), after a tag block of a time and/or a station in
-either order (``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``, Norway's
-``\\s:2573250,c:<digits>*hh\\...``), after a leading epoch and spaces, or with fields
+(``!AIVDM,1,1,,A,<payload>,0*hh``), after a tag block of a time, a station and other
+fields in any order (``\\c:<9-13 digits>*hh\\!AIVDM,...*hh``, Norway's
+``\\g:1-2-9310,s:2573250,c:<digits>*hh\\...``), after a leading epoch and spaces, or with fields
 after the checksum (``...*hh,<epoch>`` from satellite feeds, USCG's
 ``...*hh,s123,d-100,T1.2,r1,<epoch>``: the first epoch among them is the time) and blanks
 at the end, in one pass over the bytes: it checks every character class of
 :data:`mda.ingest.fastscan.SHAPE` and both checksums, and gives the fields
 :func:`mda.ingest.fastscan.scan` returns (the station as where it sits). Every other line
-(other tag fields, leading blanks, a ``*`` after the checksum, anything unusual) is left
-to the vectorised polars path, which applies the full expression; so the lines taken here
-are exactly those that path would call simple, with the same fields (tests compare both).
+(a time or station field twice, a ``c:`` that is no epoch, leading blanks, a ``*`` after
+the checksum, anything unusual) is left to the vectorised polars path, which applies the
+full expression; so the lines taken here are exactly those that path would call simple,
+with the same fields (tests compare both).
 
 :func:`select_units` picks the sentences the fast path decodes (see
 :func:`mda.ingest.fastdecode.select_units`). :func:`decode_positions` cuts the fields of
@@ -151,12 +152,16 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
             x = 0  # the checksum of the tag body, as it is read
             value, n_digits, form = 0, 0, True
             while form:
-                if q + 2 >= end or buf[q + 1] != 58 or (buf[q] != 99 and buf[q] != 115):
+                name = q  # a field: <lowercase letters>:<value>
+                while q < end and 97 <= buf[q] <= 122:
+                    x ^= buf[q]
+                    q += 1
+                if q == name or q + 1 >= end or buf[q] != 58:
                     form = False
                     break
-                field = buf[q]
-                x ^= field ^ 58
-                q += 2
+                field = buf[name] if q - name == 1 else 0  # c or s, else another field
+                x ^= 58
+                q += 1
                 start = q
                 if field == 99:  # c:
                     if n_digits:  # a second c: (the reader's rule: no time): other path
@@ -170,6 +175,10 @@ def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no
                     if n_digits < 9 or n_digits > 13:
                         form = False
                         break
+                elif field != 115:  # another field (g: group, t: text, ...): its value
+                    while q < end and _printable(buf[q]):
+                        x ^= buf[q]
+                        q += 1
                 else:  # s:
                     if st_at >= 0:
                         form = False

@@ -8,13 +8,13 @@ tag block and fields after the checksum around it (:data:`SHAPE`), checks their 
 and sentence checksums, and returns where each field is and the line's receive time, as
 :class:`mda.ingest.nmea.NmeaReader` would resolve it from the line alone.
 
-Cost: lines in the common forms (a bare sentence, after a tag block of ``c:`` time and/or
-``s:`` station fields or a leading epoch, with or without fields after the checksum) are
+Cost: lines in the common forms (a bare sentence, after a tag block of ``c:`` time, ``s:``
+station and other fields or a leading epoch, with or without fields after the checksum) are
 read by one compiled pass over the bytes
 (:func:`mda.ingest.fastkernel.scan_simple`). The others take
 :func:`scan_vectorised`: one regular expression test and four string searches per line,
 byte arithmetic in numpy, and polars string expressions for the lines of the shape outside
-the common forms (other tag fields, leading blanks). Both give the same rows
+the common forms (a tag field twice, leading blanks). Both give the same rows
 (tests compare them).
 """
 

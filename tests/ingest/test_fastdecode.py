@@ -190,8 +190,9 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     """The compiled scan reads bare sentences and those with a tag block of a time and a
     station in either order (Norway's stream, AIS-catcher), a leading epoch or one trailing
     epoch field or more fields after the checksum (satellite feeds, USCG), a wrong checksum
-    included, and leaves the rest (other tag fields, leading blanks, damage) to the
-    expression scan; the rows are the same either way."""
+    included, other tag fields (g: groups, t: texts), and leaves the rest (a time that is
+    no epoch, a field twice, leading blanks, damage) to the expression scan; the rows are
+    the same either way."""
     bad_tag = "\\c:" + str(EPOCH0) + "*00\\" + type1()
     common = [type1(), tag(type1(), c=EPOCH0), type18(), tag(type18(), c=EPOCH0 * 1000),
               corrupt_checksum(type1()), bad_tag, tag(type1(), c=EPOCH0, s="rcv1"),
@@ -202,9 +203,11 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
               f"{EPOCH0 * 1000 + 5} {type1()},{EPOCH0 + 9}", f"{type1()},99999999999999"[:-1],
               f"{type1()},s123,d-100,T1.2,r1,{EPOCH0 + 11}", f"{type1()},{EPOCH0} \t",
               f"{type1()},x,{EPOCH0 + 12},{EPOCH0}", f"{type1()},{EPOCH0 * 10000},{EPOCH0}",
-              f"{type1()},{EPOCH0}.", f"{type1()},,", f"{type1()}  "]  # fmt: skip
+              f"{type1()},{EPOCH0}.", f"{type1()},,", f"{type1()}  ",
+              tag(type1(), g="1-2-9310", s="2573135", c=EPOCH0), tag(type1(), g="2-2-9310"),
+              tag(type1(), c=EPOCH0, t="a text", d=""), tag(type1(), cs="x", c=EPOCH0)]  # fmt: skip
     other = [tag(type1(), c=EPOCH0 * 10000), type1()[:-2] + "ZZ", "!AIVDM,1,1,,A,13u,0", "",
-             tag(type1(), s="a", t="x"), tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""),
+             tag(type1(), C=EPOCH0), tag(type1(), c=f"{EPOCH0}.25"), tag(type1(), s=""),
              two_fields("s:a,s:b", type1()), two_fields(f"c:{EPOCH0},c:{EPOCH0}", type1()),
              f"{type1()},x*1,{EPOCH0}", f"12345678 {type1()}", f"{EPOCH0}{type1()}",
              f"{type1()}!,{EPOCH0}", f" {type1()}"]  # fmt: skip
@@ -226,7 +229,7 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     # one; 13 nines are milliseconds after 2100: no time)
     assert us == [None, e, None, e, None, e, e, e + 1_000_000, None, e, e, e + 123456,
                   e + 125_000, e + 7_000_000, e + 9_000_000, None, e + 11_000_000, e,
-                  e + 12_000_000, e, None, None, None]  # fmt: skip
+                  e + 12_000_000, e, None, None, None, e, None, e, e]  # fmt: skip
 
 
 @pytest.mark.realdata
