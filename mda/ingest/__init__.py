@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, ProgressHook, finalize
+from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, finalize
 from mda.ingest.csv_sources import parse_dma, parse_noaa
-from mda.ingest.formats import Format, detect_format
+from mda.ingest.formats import Format, ProgressHook, detect_format
 from mda.ingest.nmea import parse_nmea
 
 __all__ = ["REASONS", "Format", "IngestResult", "detect_format", "read_input", "read_inputs"]

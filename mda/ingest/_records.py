@@ -82,6 +82,7 @@ import polars as pl
 
 from mda import schema as s
 from mda.errors import MdaError
+from mda.ingest.formats import ProgressHook
 
 REC_ID = "rec_id"
 IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a position
@@ -978,10 +979,6 @@ def _with_raw(
             part = part.with_columns(pl.col("_raw").alias(s.RAW)).drop("_raw")
         parts.append(part)
     return pl.concat(parts, how="vertical_relaxed").sort("_order").drop("_order")
-
-
-ProgressHook = Callable[[str, int, int | None], None]
-"""Called with (file, bytes read, bytes in all) as a file's pieces are judged."""
 
 
 def finalize(

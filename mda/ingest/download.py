@@ -47,12 +47,10 @@ from mda.errors import (
     MdaError,
     UnsafeArchiveError,
 )
+from mda.ingest.formats import ProgressHook
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-ProgressHook = Callable[[str, int, int | None], None]
-"""Called as ``hook(url, bytes_done, bytes_total_or_None)`` while a file arrives."""
 
 _CHUNK_BYTES = 1 << 20
 _TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

@@ -38,7 +38,6 @@ Per piece:
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -481,13 +480,12 @@ def _add_slow(out: _Columns, path: Path, parsed: r.Parsed, g: np.ndarray) -> Non
 def _records(out: _Columns, base: int) -> pl.DataFrame:
     """The records of a piece in :data:`OUTPUT_SCHEMA`, numbered in the reader's order from
     ``base``."""
-    records = out.frame().with_columns(
+    return out.frame().with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + base).alias(r.REC_ID),
         pl.col(s.MSG_TYPE).is_in(list(POSITION_TYPES)).fill_null(False)
         .alias(r.IS_POSITION_REPORT),
         pl.lit(SOURCE_NAME).alias(s.SOURCE),
     )  # fmt: skip
-    return records
 
 
 def _order(at_fast: np.ndarray, at_slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -549,8 +547,7 @@ class _Pieces:
         )
         self.lines += lines.len()
         self.unit_lines += int(n.sum())
-        part = self._parsed(out, parsed, messages, g_slow, unit_lines)
-        return dataclasses.replace(part, progress=(str(self.path), *read))
+        return self._parsed(out, parsed, messages, g_slow, unit_lines, read)
 
     def end(self) -> r.Parsed:
         """The records made when the file ends (incomplete messages), with their lines."""
@@ -559,12 +556,14 @@ class _Pieces:
         g_slow = np.arange(len(messages))
         out = _Columns(len(messages))
         _add_slow(out, self.path, parsed, g_slow)
-        return self._parsed(out, parsed, messages, g_slow, None)
+        return self._parsed(out, parsed, messages, g_slow, None, None)
 
     def _parsed(self, out: _Columns, parsed: r.Parsed, messages: list, g_slow: np.ndarray,
-                unit_lines: pl.DataFrame | None) -> r.Parsed:  # fmt: skip
+                unit_lines: pl.DataFrame | None, read: tuple[int, int] | None
+                ) -> r.Parsed:  # fmt: skip
         """A piece: ``out``'s records and the lines of the units and of the reader's
-        records (``parsed`` from :meth:`NmeaReader.drain`, ``g_slow`` their positions)."""
+        records (``parsed`` from :meth:`NmeaReader.drain`, ``g_slow`` their positions);
+        ``read``: how far the file had been read with it."""
         base = self.records
         # the reader's (reader-local) record ids -> the file's: its records of this piece
         # are numbered from messages[0].rec_id, and own every line it drained
@@ -584,7 +583,9 @@ class _Pieces:
             stations = stations.with_columns(pl.Series(r.REC_ID, st_rec))
         records = _records(out, base)
         self.records += records.height
-        return r.Parsed(records=records, lines=lines, skipped=parsed.skipped, stations=stations)
+        progress = None if read is None else (str(self.path), *read)
+        return r.Parsed(records=records, lines=lines, skipped=parsed.skipped, stations=stations,
+                        progress=progress)  # fmt: skip
 
 
 def _scanned(path: Path, piece_bytes: int) -> Iterator[

@@ -103,12 +103,13 @@ def _epoch(buf, q: int, end: int, epoch_min: int, epoch_max: int):  # type: igno
 
 @njit(cache=True, nogil=True)
 def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no-untyped-def]
-    """Lines of the two common forms (see the module docstring).
+    """Lines of the common forms (see the module docstring).
 
     Returns ``(simple, n, idx, ok, payload_at, plen, count, num, fill, head, key, tagged,
-    ts)``: ``simple`` flags every line taken; the other arrays hold the ``n`` taken lines
-    in file order (their first ``n`` elements) as :func:`mda.ingest.fastscan.scan` names
-    them, ``ts`` in microseconds (-1: no usable time).
+    ts, station_at, station_len)``: ``simple`` flags every line taken; the other arrays hold
+    the ``n`` taken lines in file order (their first ``n`` elements) as
+    :func:`mda.ingest.fastscan.scan` names them, ``ts`` in microseconds (-1: no usable
+    time), the tag block's ``s:`` station at byte ``station_at`` (length 0: none).
     """
     n_lines = len(offsets)
     simple = np.zeros(n_lines, dtype=np.bool_)

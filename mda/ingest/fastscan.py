@@ -28,7 +28,7 @@ import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mda.ingest.fastkernel import scan_lines
-from mda.ingest.formats import DECOMPRESS_ERRORS, open_binary, pieces, position, truncated_error
+from mda.ingest.formats import open_binary, pieces, position
 from mda.ingest.nmea import _EPOCH_MAX, _EPOCH_MIN
 from mda.schema import UTC_TS
 
@@ -63,7 +63,7 @@ for _c in range(48, 120):
 # --- lines ---------------------------------------------------------------------------------
 
 
-def _lines_from_csv(source: Path | bytes, n_bytes: int) -> pl.Series | None:
+def _lines_from_csv(source: bytes, n_bytes: int) -> pl.Series | None:
     """The lines of ``source`` read with polars' CSV reader (a separator and quote that never
     occur: one column, one row per line, read in parallel), or None when that would not
     split it like :func:`mda.ingest.formats.iter_text_lines`. ``n_bytes`` is the text's
@@ -126,25 +126,16 @@ def read_pieces(path: Path, size: int) -> Iterator[Piece]:
     """:func:`lines_of` each piece of about ``size`` bytes of a plain or gzip file, in
     order, with how far the file has been read (:func:`mda.ingest.formats.position`); a
     truncated gzip raises InputFileError."""
-    with open_binary(path) as fh:
-        got, read = pieces(fh, size), position(fh, path)
-        while True:
-            try:
-                data = next(got, None)
-            except DECOMPRESS_ERRORS as e:
-                raise truncated_error(path, e) from e
-            if data is None:
-                return
+    with open_binary(path) as fh:  # (it turns a decompression error into InputFileError)
+        read = position(fh, path)
+        for data in pieces(fh, size):
             yield (*lines_of(data), read())
 
 
 def read_lines(path: Path) -> tuple[pl.Series, np.ndarray, np.ndarray]:
     """:func:`lines_of` a whole plain or gzip file."""
-    try:
-        with open_binary(path) as fh:
-            data = fh.read()
-    except DECOMPRESS_ERRORS as e:
-        raise truncated_error(path, e) from e
+    with open_binary(path) as fh:
+        data = fh.read()
     return lines_of(data)
 
 

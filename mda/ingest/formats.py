@@ -30,6 +30,10 @@ from mda.errors import InputFileError, InputFormatError
 Format = Literal["nmea", "noaa_csv", "dma_csv"]
 T = TypeVar("T")
 
+ProgressHook = Callable[[str, int, int | None], None]
+"""Called as ``hook(name, bytes_done, bytes_total_or_None)`` while a file arrives (a
+download) or is read (a file read in pieces)."""
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 _HEAD_BYTES = 64 * 1024
