@@ -488,20 +488,59 @@ def _sort_key(fixes: pl.DataFrame) -> pl.Series | None:
     return fixes[s.MMSI] * (1 << 33) + sec + _KEY_SECONDS
 
 
+_BLOCK_ROWS = 32
+"""Fixes that come in blocks of at least this many rows on average (see :func:`_blocks`)
+are put in order block by block (:func:`_block_order`), not sorted row by row."""
+
+
+def _blocks(key: pl.Series) -> pl.Series:
+    """First row of each block of ``key``: rows of one MMSI in non-decreasing key order (a
+    file grouped by vessel, as NOAA's daily files are, has a block or a few per vessel)."""
+    k, mmsi = pl.col(_KEY), pl.col(_KEY) // (1 << 33)  # (the key's high bits are the MMSI)
+    starts = (k < k.shift(1)) | (mmsi != mmsi.shift(1))
+    return key.to_frame(_KEY).select(starts.fill_null(True).arg_true()).to_series()
+
+
+def _blocky(key: pl.Series) -> bool:
+    """True when the rows of ``key`` come in few blocks (:data:`_BLOCK_ROWS`)."""
+    return not key.null_count() and _blocks(key).len() * _BLOCK_ROWS <= key.len()
+
+
+def _block_order(key: pl.Series) -> pl.Series | None:
+    """Rows of ``key`` in key order, ties in row order, when they come in few blocks whose
+    key ranges do not overlap: the blocks in order of their first key, one pass instead of
+    a sort. None otherwise."""
+    if not _blocky(key):
+        return None
+    start = _blocks(key)
+    end = start.shift(-1, fill_value=key.len())
+    blocks = pl.DataFrame(
+        {"start": start, "end": end, "first": key.gather(start), "last": key.gather(end - 1)}
+    ).sort("first")
+    apart = blocks.select((pl.col("last").shift(1) < pl.col("first")).fill_null(True).all())
+    if not apart.item():  # (equal keys in two blocks overlap too: their order is row order)
+        return None
+    return pl.int_ranges(blocks["start"], blocks["end"], dtype=pl.UInt32, eager=True).explode()
+
+
 def _sort_permutation(fixes: pl.DataFrame, keyed: bool, runs: pl.Series | None) -> pl.DataFrame:
     """Row order of ``fixes`` (in rec_id order) sorted by (mmsi, ts), ties in rec_id order:
     columns ``_i`` (row in ``fixes``) and ``_run`` (same mmsi and second as a neighbour).
 
     ``keyed``: ``fixes`` have a ``_key`` (:func:`_sort_key`); ``runs``, when given, lists
-    their rows sorted by key piece by piece (a sort is faster on sorted runs). A stable
+    their rows sorted by key piece by piece (a sort is faster on sorted runs); without
+    them, fixes in few blocks are put in order by blocks (:func:`_block_order`). A stable
     sort of the keys orders by whole seconds, and the rows of one MMSI within one second
     (the ``_run`` rows, rare) are put in (ts, rec_id) order after. Otherwise (times beyond
     the key's range) a slower sort by (mmsi, ts, rec_id).
     """
+    blocks = _block_order(fixes[_KEY].rechunk()) if keyed and runs is None else None
+    if blocks is not None:
+        runs = blocks
     if keyed:
         base = runs if runs is not None else pl.int_range(fixes.height, dtype=pl.UInt32, eager=True)
         key = fixes[_KEY].rechunk().gather(base)  # one chunk: a gather across chunks is slower
-        if key.is_sorted():  # one piece (a small file, say): its run is the order
+        if key.is_sorted():  # one piece or blocks (a small file, a NOAA file): that order
             perm, ordered = base.cast(pl.UInt32).alias("_i"), key
         else:  # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
             merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)
@@ -569,6 +608,7 @@ class _Collector:
         self.station_fields: list[pl.DataFrame] = []  # STATION_FIELDS_SCHEMA, every station
         self.station_rows: list[pl.DataFrame] = []  # _STATION_ROW of station candidates
         self.runs: list[pl.Series] = []  # rows of self.fixes sorted by key, piece by piece
+        self.blocky = False  # a piece's fixes came in blocks (_blocky): no runs, blocks at the end
 
     # --- per piece ---------------------------------------------------------------------
 
@@ -702,13 +742,17 @@ class _Collector:
     def _sorted_piece(self, fixes: pl.DataFrame) -> pl.DataFrame:
         """A piece's fixes with their ``_key`` (:func:`_sort_key`; null when a time is
         beyond its range). Their order by key (ties in rec_id order) is found here, while
-        the reader parses the next piece, and kept in ``runs``: sorted runs for the end."""
+        the reader parses the next piece, and kept in ``runs``: sorted runs for the end;
+        unless they come in blocks (a file grouped by vessel), put in order at the end."""
         key = _sort_key(fixes)
         if key is None:
             self.keyed = False
             return fixes.with_columns(pl.lit(None, pl.Int64).alias(_KEY))
-        order = key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]
-        self.runs.append(order + sum(f.height for f in self.fixes))
+        if _blocky(key):  # (put in order by blocks at the end: no runs)
+            self.blocky = True
+        elif not self.blocky:
+            order = key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]
+            self.runs.append(order + sum(f.height for f in self.fixes))
         return fixes.with_columns(key.alias(_KEY))
 
     def _origin_codes(self, cand: pl.DataFrame) -> pl.Series:
@@ -745,7 +789,7 @@ class _Collector:
         echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
         not_echo = ~fixes.select(echo).to_series() if echoes.height else None
         plain = fixes.filter(not_echo) if not_echo is not None else fixes
-        runs = pl.concat(self.runs) if self.keyed and self.runs else None
+        runs = pl.concat(self.runs) if self.keyed and self.runs and not self.blocky else None
         if runs is not None and not_echo is not None:  # the runs without the echoes (rows of plain)
             row_in_plain = not_echo.cast(pl.UInt32).cum_sum() - 1
             runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))

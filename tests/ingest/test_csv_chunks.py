@@ -249,3 +249,50 @@ def test_the_line_break_error_names_the_line_of_a_later_piece(tmp_path, monkeypa
         read_input(path)
     line = int(str(err.value).split("from line ")[1].split(";")[0])
     assert 29 <= line <= 32
+
+
+def _fixes(blocks: list[tuple[int, int, int, int]]) -> pl.DataFrame:
+    """Fixes in rec_id order with their sort key: (mmsi, first second, rows, step in
+    milliseconds) per block."""
+    t0 = datetime(2024, 3, 5, tzinfo=UTC)
+    rows = [
+        (257000000 + mmsi, t0 + timedelta(seconds=first, milliseconds=k * step))
+        for mmsi, first, n, step in blocks
+        for k in range(n)
+    ]
+    fixes = pl.DataFrame(rows, schema={s.MMSI: pl.Int64, s.TS: s.UTC_TS}, orient="row")
+    fixes = fixes.with_row_index(r.REC_ID).with_columns(pl.col(r.REC_ID).cast(pl.Int64))
+    return fixes.with_columns(r._sort_key(fixes).alias(r._KEY))
+
+
+BLOCK = st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(30, 70),
+                  st.sampled_from([0, 250, 1000, 3000]))  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(BLOCK, min_size=1, max_size=6))
+def test_fixes_in_blocks_are_ordered_as_by_a_sort(blocks):
+    # a file grouped by vessel (NOAA's daily files) is put in order block by block when
+    # its blocks do not overlap; the order must be the sort's, (mmsi, ts, rec_id), either way
+    fixes = _fixes(blocks)
+    got = r._sort_permutation(fixes, keyed=True, runs=None)
+    want = fixes.with_row_index("_i").sort(s.MMSI, s.TS, r.REC_ID)["_i"]
+    assert got["_i"].to_list() == want.to_list()
+    ordered = fixes[got["_i"]]
+    second = ordered.select(pl.col(s.MMSI), pl.col(s.TS).dt.truncate("1s"))
+    same = second.select(pl.all_horizontal(pl.all() == pl.all().shift(1))).to_series()
+    run = same.fill_null(False) | same.shift(-1).fill_null(False)
+    assert got[r._RUN].to_list() == run.to_list()
+
+
+def test_blocks_are_used_only_when_they_do_not_overlap():
+    apart = _fixes([(1, 0, 40, 1000), (0, 0, 40, 1000), (1, 100, 40, 1000)])
+    assert r._block_order(apart[r._KEY]).to_list() == [*range(40, 80), *range(40), *range(80, 120)]
+    overlap = _fixes([(1, 0, 40, 1000), (1, 20, 40, 1000)])  # one vessel, times interleaved
+    assert r._block_order(overlap[r._KEY]) is None
+    one = _fixes([(1, 0, 40, 0), (1, 0, 40, 0)])  # equal keys go on: one block, row order
+    assert r._block_order(one[r._KEY]).to_list() == list(range(80))
+    touching = _fixes([(1, 5, 40, 0), (0, 0, 40, 0), (1, 5, 40, 0)])  # equal keys, two blocks
+    assert r._block_order(touching[r._KEY]) is None
+    short = _fixes([(k % 4, k, 3, 1000) for k in range(20)])  # blocks too short: a sort
+    assert r._block_order(short[r._KEY]) is None
