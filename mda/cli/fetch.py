@@ -13,19 +13,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
 
 from mda.cli.common import emit_json, fail, settings, setup_logging, user_errors
-from mda.ingest.download import DMA, NOAA, Fetched, ProgressHook, Source, fetch_range
+from mda.ingest.download import DMA, NOAA, Fetched, Source, fetch_range
 
 app = typer.Typer(
     help="Download public daily AIS files (NOAA MarineCadastre, DMA) into a cache.",
@@ -174,29 +177,64 @@ def summarize(source: Source, fetched: list[Fetched], cache_dir: Path) -> dict[s
     }
 
 
+class _Only(ProgressColumn):
+    """``column`` on the stage lines only (``stage``), or on the byte bars only."""
+
+    def __init__(self, column: ProgressColumn, stage: bool) -> None:
+        super().__init__()
+        self.column, self.stage = column, stage
+
+    def render(self, task: Task) -> RenderableType:
+        return self.column.render(task) if task.fields.get("stage", False) == self.stage else ""
+
+
+class Bars:
+    """Rich progress bars: a byte bar per file or URL it is called with (a
+    :data:`mda.ingest.formats.ProgressHook`), and a line for the stage of the work after the
+    reading (:meth:`stage`)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+        self.current: TaskID | None = None  # the stage under way
+
+    def __call__(self, url: str, done: int, total: int | None) -> None:
+        if url not in self.tasks:
+            self.tasks[url] = self.progress.add_task(url.rsplit("/", 1)[-1], total=total)
+        self.progress.update(self.tasks[url], completed=done, total=total)
+
+    def stage(self, text: str) -> None:
+        """Show that the stage ``text`` has begun (a pulsing bar; the one before is done)."""
+        self.done()
+        self.current = self.progress.add_task(text, total=None, stage=True)
+
+    def done(self) -> None:
+        """Mark the stage under way as done."""
+        if self.current is not None:
+            self.progress.update(self.current, total=1, completed=1)
+            self.current = None
+
+
 @contextmanager
-def byte_progress() -> Iterator[ProgressHook]:
+def byte_progress() -> Iterator[Bars]:
     """Rich byte progress bars on stderr, one per file or URL the hook is called with (a
-    download, or a file read in pieces); silent when stderr is not a terminal."""
+    download, or a file read in pieces), and the stages after (:class:`Bars`); silent when
+    stderr is not a terminal."""
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
+        _Only(DownloadColumn(), stage=False),
+        _Only(TransferSpeedColumn(), stage=False),
+        _Only(TimeRemainingColumn(), stage=False),
+        _Only(TimeElapsedColumn(), stage=True),
         console=console,
         disable=not console.is_terminal,
     )
-    tasks: dict[str, TaskID] = {}
-
-    def hook(url: str, done: int, total: int | None) -> None:
-        if url not in tasks:
-            tasks[url] = progress.add_task(url.rsplit("/", 1)[-1], total=total)
-        progress.update(tasks[url], completed=done, total=total)
-
+    bars = Bars(progress)
     with progress:
-        yield hook
+        yield bars
+        bars.done()
 
 
 def _day(value: str, option: str) -> date:

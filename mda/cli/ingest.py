@@ -10,8 +10,26 @@ import typer
 
 from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
 from mda.cli.fetch import byte_progress, fetch_inputs
-from mda.ingest import read_inputs
+from mda.ingest import IngestResult, read_inputs
 from mda.lake import write_parquet_atomic
+
+STAGE_WRITE = "writing Parquet"
+
+
+def _write(result: IngestResult, out: Path) -> None:
+    """The tables of ``result`` as Parquet files in ``out``, each written atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "positions": result.positions,
+        "vessels": result.vessels,
+        "stations": result.stations,
+        "quarantine": result.quarantine,
+    }
+    with ThreadPoolExecutor(len(tables)) as pool:  # written side by side (polars frees the GIL)
+        jobs = [pool.submit(write_parquet_atomic, df, out / f"{name}.parquet")
+                for name, df in tables.items()]  # fmt: skip
+        for job in jobs:
+            job.result()
 
 
 def ingest(
@@ -50,20 +68,11 @@ def ingest(
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
-    with user_errors(), byte_progress() as progress:  # a bar per file, as its pieces are judged
-        result = read_inputs(inputs, day=day, progress=progress)
-    out.mkdir(parents=True, exist_ok=True)
-    tables = {
-        "positions": result.positions,
-        "vessels": result.vessels,
-        "stations": result.stations,
-        "quarantine": result.quarantine,
-    }
-    with ThreadPoolExecutor(len(tables)) as pool:  # written side by side (polars frees the GIL)
-        jobs = [pool.submit(write_parquet_atomic, df, out / f"{name}.parquet")
-                for name, df in tables.items()]  # fmt: skip
-        for job in jobs:
-            job.result()
+    # a bar per file as its pieces are judged, then a line per stage (rules, writing)
+    with user_errors(), byte_progress() as bars:
+        result = read_inputs(inputs, day=day, progress=bars, stage=bars.stage)
+        bars.stage(STAGE_WRITE)
+        _write(result, out)
     summary = result.summary()
     if as_json:
         emit_json(summary)

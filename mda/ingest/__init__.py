@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, finalize
 from mda.ingest.csv_sources import parse_dma, parse_noaa
-from mda.ingest.formats import Format, ProgressHook, detect_format
+from mda.ingest.formats import Format, ProgressHook, StageHook, detect_format
 from mda.ingest.nmea import parse_nmea
 
 __all__ = ["REASONS", "Format", "IngestResult", "detect_format", "read_input", "read_inputs"]
@@ -43,12 +43,16 @@ def read_input(path: Path, day: date | None = None) -> IngestResult:
 
 
 def read_inputs(
-    paths: Sequence[Path], day: date | None = None, progress: ProgressHook | None = None
+    paths: Sequence[Path],
+    day: date | None = None,
+    progress: ProgressHook | None = None,
+    stage: StageHook | None = None,
 ) -> IngestResult:
     """Read several files as one stream, in the given order.
 
     A record that repeats what an earlier file already gave (same mmsi, ts, lat, lon
     and no new static data) is a "duplicate". ``progress`` is called with (file, bytes
-    read, bytes in all) as the files are read.
+    read, bytes in all) as the files are read, ``stage`` when the duplicate rules over
+    all records begin.
     """
-    return finalize([parse_input(p) for p in paths], day, progress)
+    return finalize([parse_input(p) for p in paths], day, progress, stage)

@@ -82,7 +82,7 @@ import polars as pl
 
 from mda import schema as s
 from mda.errors import MdaError
-from mda.ingest.formats import ProgressHook
+from mda.ingest.formats import ProgressHook, StageHook
 
 REC_ID = "rec_id"
 IS_POSITION_REPORT = "is_position_report"  # the record is meant to carry a position
@@ -1029,11 +1029,19 @@ def finalize(
     parsed: Iterable[Parsed | Chunked],
     day: date | None = None,
     progress: ProgressHook | None = None,
+    stage: StageHook | None = None,
 ) -> IngestResult:
     """Apply the common checks and the duplicate rules to one or more parsed files (each a
     :class:`Parsed` or a :class:`Chunked` file) and build the result. ``progress`` is told
-    how far each file read in pieces has got."""
+    how far each file read in pieces has got, ``stage`` when the rules over all records
+    begin (after the last piece)."""
     collector = _Collector(day, progress)
     for item in parsed:
         collector.add_file(item)
+    if stage is not None:
+        stage(STAGE_RULES)
     return collector.result()
+
+
+STAGE_RULES = "duplicate rules"
+"""The stage :func:`finalize` announces once every file is read."""

@@ -33,6 +33,9 @@ T = TypeVar("T")
 ProgressHook = Callable[[str, int, int | None], None]
 """Called as ``hook(name, bytes_done, bytes_total_or_None)`` while a file arrives (a
 download) or is read (a file read in pieces)."""
+StageHook = Callable[[str], None]
+"""Called as ``hook(text)`` when a stage of long work after the reading begins (the
+duplicate rules, say), so that a progress display can say what is happening."""
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -56,3 +56,24 @@ def test_ingest_writes_the_stations_table(tmp_path):
     assert stations[s.STATION_KIND].to_list() == ["base_station", "aton"]
     plain = runner.invoke(app, ["ingest", str(nmea), "--out", str(tmp_path / "p")])
     assert "2 station reports" in plain.stdout
+
+
+def test_progress_lines_name_the_stages_after_the_reading():
+    # after the byte bars, a line per stage (duplicate rules, writing): the long work at the
+    # end of a big ingest no longer sits behind bars at 100 %
+    from rich.progress import Progress
+
+    from mda.cli.fetch import Bars
+
+    progress = Progress(disable=True)
+    bars = Bars(progress)
+    bars("https://example.invalid/ais/AIS_2024_03_05.zip", 10, 20)
+    bars.stage("duplicate rules")
+    bars.stage("writing Parquet")
+    assert not progress.tasks[-1].finished  # under way
+    bars.done()
+    by_name = {t.description: t for t in progress.tasks}
+    assert by_name["AIS_2024_03_05.zip"].completed == 10
+    stages = [t for t in progress.tasks if t.fields.get("stage")]
+    assert [t.description for t in stages] == ["duplicate rules", "writing Parquet"]
+    assert all(t.finished for t in stages)

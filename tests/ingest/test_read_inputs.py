@@ -79,12 +79,19 @@ def test_progress_reports_each_piece_of_each_file(tmp_path):
     with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(csv, "AIS_2024_03_05.csv")
     heard: dict[str, list[tuple[int, int | None]]] = {}
+    events: list[str] = []
+
+    def hook(name: str, done: int, total: int | None) -> None:
+        heard.setdefault(name, []).append((done, total))
+        events.append("piece")
+
     res = r.finalize(
         [parse_nmea_fast(nmea, 2_000), parse_nmea_fast(packed, 2_000),
          cs.parse_noaa(csv, chunk_bytes=3_000), cs.parse_noaa(zipped, chunk_bytes=3_000)],
-        progress=lambda name, done, total: heard.setdefault(name, []).append((done, total)),
+        progress=hook, stage=events.append,
     )  # fmt: skip
     assert res.lines_read == 2 * 300 + 2 * 400
+    assert events[-1] == r.STAGE_RULES and events.count(r.STAGE_RULES) == 1  # after the pieces
     sizes = {
         str(nmea): nmea.stat().st_size,
         str(packed): packed.stat().st_size,
