@@ -794,7 +794,10 @@ class _Collector:
             row_in_plain = not_echo.cast(pl.UInt32).cum_sum() - 1
             runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))
         order = _sort_permutation(plain, self.keyed, runs)
-        plain = plain.drop(_KEY)[order["_i"]].with_columns(order[_RUN])
+        plain = plain.drop(_KEY)
+        if runs is not None:  # pieces of a stream: gathered from one chunk (3x faster)
+            plain = plain.rechunk()
+        plain = plain[order["_i"]].with_columns(order[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
         static_new = self._static_news()
         kept = (
