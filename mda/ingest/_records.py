@@ -491,6 +491,9 @@ def _sort_key(fixes: pl.DataFrame) -> pl.Series | None:
 _BLOCK_ROWS = 32
 """Fixes that come in blocks of at least this many rows on average (see :func:`_blocks`)
 are put in order block by block (:func:`_block_order`), not sorted row by row."""
+_BLOCKY_PIECE = 1024
+"""Fewest fixes of a piece that can be judged to come in blocks (an empty or tiny piece,
+the end of a stream, say, is not taken for a file grouped by vessel)."""
 
 
 def _blocks(key: pl.Series) -> pl.Series:
@@ -748,7 +751,7 @@ class _Collector:
         if key is None:
             self.keyed = False
             return fixes.with_columns(pl.lit(None, pl.Int64).alias(_KEY))
-        if _blocky(key):  # (put in order by blocks at the end: no runs)
+        if key.len() >= _BLOCKY_PIECE and _blocky(key):  # (put in order by blocks at the end)
             self.blocky = True
         elif not self.blocky:
             order = key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]

@@ -296,3 +296,16 @@ def test_blocks_are_used_only_when_they_do_not_overlap():
     assert r._block_order(touching[r._KEY]) is None
     short = _fixes([(k % 4, k, 3, 1000) for k in range(20)])  # blocks too short: a sort
     assert r._block_order(short[r._KEY]) is None
+
+
+def test_a_tiny_piece_is_not_taken_for_a_file_in_blocks():
+    # a stream's pieces are sorted as they come; its tiny or empty last piece (one vessel's
+    # few fixes, say) must not make the end wait for blocks that never come
+    collector = r._Collector(None)
+    stream = _fixes([(k % 4, k, 1, 0) for k in range(2000)])  # vessels interleaved
+    for fixes in [stream, _fixes([(1, 3000, 40, 1000)]), _fixes([])]:
+        collector.fixes.append(collector._sorted_piece(fixes.drop(r._KEY)))
+    assert not collector.blocky and len(collector.runs) == 3
+    grouped = _fixes([(k, 0, 1100, 1000) for k in range(2)])  # a file grouped by vessel
+    collector.fixes.append(collector._sorted_piece(grouped.drop(r._KEY)))
+    assert collector.blocky
