@@ -18,19 +18,19 @@ from __future__ import annotations
 import logging
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-import sklearn
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.pipeline import Pipeline
 
 from mda.detect.exprs import SEG_ID
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 from mda.detect.fishing import (
     FEATURES,
     P_FISHING,
@@ -58,6 +58,14 @@ FISHING_WORDS = {"fishing", "true", "1", "yes", "hauling", "shooting", "setting"
 NOT_FISHING_WORDS = {"not fishing", "not_fishing", "false", "0", "no", "steaming"}
 
 
+def _sklearn_version() -> str:
+    # scikit-learn is imported where it is used: importing it takes a second or more, and
+    # most commands (`mda ingest`, a DAG file being parsed) never use it
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 @dataclass(frozen=True)
 class FishingModel:
     """A trained classifier and what it was trained on."""
@@ -65,11 +73,14 @@ class FishingModel:
     pipeline: Any  # sklearn Pipeline with predict_proba
     version: str  # e.g. "sim-7-360" or "user:labels.csv"
     features: tuple[str, ...] = FEATURES
-    sklearn_version: str = sklearn.__version__
+    sklearn_version: str = field(default_factory=_sklearn_version)
     trained_on: str = ""  # one line: where the labels came from, how many positions
 
 
 def _classifier(seed: int) -> Pipeline:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+
     hgb = HistGradientBoostingClassifier(
         max_iter=200,
         max_leaf_nodes=15,
@@ -248,13 +259,14 @@ def load_model(path: Path) -> FishingModel:
             f"fishing model {path} was trained on other features than this version of mda "
             "computes; retrain it with `mda fishing train`"
         )
-    if payload["sklearn_version"] != sklearn.__version__:
+    running = _sklearn_version()
+    if payload["sklearn_version"] != running:
         log.warning(
             "fishing model %s was saved with scikit-learn %s, running %s: retrain if "
             "predictions look wrong",
             path,
             payload["sklearn_version"],
-            sklearn.__version__,
+            running,
         )
     return FishingModel(
         pipeline=payload["pipeline"],

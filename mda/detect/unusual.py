@@ -16,7 +16,6 @@ import json
 
 import numpy as np
 import polars as pl
-from sklearn.ensemble import IsolationForest
 
 from mda.detect.exprs import TRACK, dt_prev_h, hours, sort_tracks, speed_kn, step_m
 from mda.schema import COG_DEG, EVIDENCE, EXPLANATION, MMSI, SCORE, TS
@@ -65,6 +64,8 @@ def unusual_percentiles(features: pl.DataFrame, seed: int = 0) -> dict[int, floa
     """MMSI -> percentile of IsolationForest unusualness within this day (empty if too few)."""
     if features.height < MIN_VESSELS:
         return {}
+    from sklearn.ensemble import IsolationForest  # (a second to import: only when used)
+
     x = features.select(FEATURES).to_numpy()
     model = IsolationForest(n_estimators=100, random_state=seed).fit(x)
     unusual = -model.score_samples(x)  # higher = more unusual
