@@ -14,12 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("sklearn", "scipy", "numba", "matplotlib", "weasyprint")
 
 
-def _imported_after(code: str) -> list[str]:
-    seen = f"[m for m in {HEAVY!r} if m in sys.modules]"
-    probe = f"import json, sys\n{code}\nprint(json.dumps({seen}))"
-    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+def _run(code: str) -> list:
+    """The JSON list ``code`` prints last, run in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _imported_after(code: str) -> list[str]:
+    seen = f"[m for m in {HEAVY!r} if m in sys.modules]"
+    return _run(f"import json, sys\n{code}\nprint(json.dumps({seen}))")
 
 
 @pytest.mark.parametrize(
@@ -42,3 +46,23 @@ def test_the_heavy_libraries_come_when_used():
     got = _imported_after("from mda.detect.fishing_model import bundled_model\n"
                           "print(bundled_model().sklearn_version)")  # fmt: skip
     assert "sklearn" in got
+
+
+def test_loading_the_compiled_functions_skips_scipy():
+    # numba's first load imports its NumPy support, which imports scipy.linalg (~0.25 s) only
+    # to see whether BLAS is there; the NMEA kernels skip that and set numba's answer as
+    # numba itself finds it
+    ours = _run(
+        "import json, sys\n"
+        "from mda.ingest import fastkernel as fk\n"
+        "fk.warm_up().join()\n"
+        "import numba.np.arraymath as a\n"
+        "print(json.dumps(['scipy.linalg' in sys.modules, a._HAVE_BLAS]))"
+    )
+    numbas = _run(
+        "import json, sys\n"
+        "import numba.np.arraymath as a\n"
+        "print(json.dumps(['scipy.linalg' in sys.modules, a._HAVE_BLAS]))"
+    )
+    assert ours == [False, numbas[1]]
+    assert numbas[0]  # (numba alone does import it: the test can tell)

@@ -30,8 +30,10 @@ seconds, and every process loads them once (:func:`warm_up`).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -625,6 +627,28 @@ def frozen(a: np.ndarray) -> np.ndarray:
 
 
 @functools.cache
+def numpy_support_without_scipy() -> None:
+    """Import numba's NumPy support (``numba.np.arraymath``) without importing SciPy.
+
+    numba's first compile or cache load imports that module, which imports ``scipy.linalg``
+    (a quarter of a second here) only to learn whether BLAS is there for its ``np.dot``;
+    nothing here uses BLAS. The check is skipped and its answer set as numba would find it
+    (BLAS comes with SciPy); numba's linear algebra imports SciPy itself when a compiled
+    function uses it. Nothing to do when either module is imported already."""
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    import numba.np.linalg as linalg
+
+    check = linalg.ensure_blas
+    linalg.ensure_blas = lambda: None  # what numba.np.arraymath imports and calls at once
+    try:
+        import numba.np.arraymath as arraymath
+    finally:
+        linalg.ensure_blas = check
+    arraymath.ensure_blas = check
+    arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+
+
 def warm_up() -> threading.Thread:
     """Load the compiled functions in a background thread, once per process (numba's
     first call costs ~0.4 s even from its cache); join the thread before relying on the
@@ -635,6 +659,7 @@ def warm_up() -> threading.Thread:
     version for other array types, which costs seconds."""
 
     def load() -> None:
+        numpy_support_without_scipy()
         buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
         fixed, small = frozen(one.copy()), frozen(np.zeros(1, dtype=np.int8))
         scan_simple(buf, one, one, 0, 1)
