@@ -513,9 +513,11 @@ def _block_order(key: pl.Series) -> pl.Series | None:
     """Rows of ``key`` in key order, ties in row order, when they come in few blocks whose
     key ranges do not overlap: the blocks in order of their first key, one pass instead of
     a sort. None otherwise."""
-    if not _blocky(key):
+    if key.null_count():
         return None
     start = _blocks(key)
+    if start.len() * _BLOCK_ROWS > key.len():  # (not _blocky: the blocks are needed here)
+        return None
     end = start.shift(-1, fill_value=key.len())
     blocks = pl.DataFrame(
         {"start": start, "end": end, "first": key.gather(start), "last": key.gather(end - 1)}
@@ -537,12 +539,13 @@ def _sort_permutation(fixes: pl.DataFrame, keyed: bool, runs: pl.Series | None) 
     (the ``_run`` rows, rare) are put in (ts, rec_id) order after. Otherwise (times beyond
     the key's range) a slower sort by (mmsi, ts, rec_id).
     """
-    blocks = _block_order(fixes[_KEY].rechunk()) if keyed and runs is None else None
-    if blocks is not None:
-        runs = blocks
     if keyed:
+        all_keys = fixes[_KEY].rechunk()  # one chunk: a gather across chunks is slower
+        blocks = _block_order(all_keys) if runs is None else None
+        if blocks is not None:
+            runs = blocks
         base = runs if runs is not None else pl.int_range(fixes.height, dtype=pl.UInt32, eager=True)
-        key = fixes[_KEY].rechunk().gather(base)  # one chunk: a gather across chunks is slower
+        key = all_keys.gather(base)
         if key.is_sorted():  # one piece or blocks (a small file, a NOAA file): that order
             perm, ordered = base.cast(pl.UInt32).alias("_i"), key
         else:  # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
@@ -798,7 +801,8 @@ class _Collector:
             runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))
         order = _sort_permutation(plain, self.keyed, runs)
         plain = plain.drop(_KEY)
-        if runs is not None:  # pieces of a stream: gathered from one chunk (3x faster)
+        if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
+            # (a permutation that jumps between chunks gathers several times slower)
             plain = plain.rechunk()
         plain = plain[order["_i"]].with_columns(order[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
