@@ -16,9 +16,18 @@ from mda.lake import write_parquet_atomic
 STAGE_WRITE = "writing Parquet"
 
 
+def _out_folder(out: Path) -> None:
+    """Create ``out`` (before any reading); a one-line error when it cannot be the folder
+    for the tables (a file of that name, no permission)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail(f"--out {out}: cannot be the folder for the tables ({e.strerror or e})")
+
+
 def _write(result: IngestResult, out: Path) -> None:
-    """The tables of ``result`` as Parquet files in ``out``, each written atomically."""
-    out.mkdir(parents=True, exist_ok=True)
+    """The tables of ``result`` as Parquet files in ``out``, each written atomically; a
+    one-line error when the disk refuses (full, no permission)."""
     tables = {
         "positions": result.positions,
         "vessels": result.vessels,
@@ -28,8 +37,11 @@ def _write(result: IngestResult, out: Path) -> None:
     with ThreadPoolExecutor(len(tables)) as pool:  # written side by side (polars frees the GIL)
         jobs = [pool.submit(write_parquet_atomic, df, out / f"{name}.parquet")
                 for name, df in tables.items()]  # fmt: skip
-        for job in jobs:
-            job.result()
+        try:
+            for job in jobs:
+                job.result()
+        except OSError as e:
+            fail(f"cannot write the tables to {out}: {e.strerror or e}")
 
 
 def ingest(
@@ -65,6 +77,7 @@ def ingest(
     stations and aids to navigation) and quarantine.parquet."""
     setup_logging(verbose)
     day = parse_day(date) if date else None
+    _out_folder(out)
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")

@@ -77,3 +77,24 @@ def test_progress_lines_name_the_stages_after_the_reading():
     stages = [t for t in progress.tasks if t.fields.get("stage")]
     assert [t.description for t in stages] == ["duplicate rules", "writing Parquet"]
     assert all(t.finished for t in stages)
+
+
+def test_an_out_folder_that_cannot_be_is_one_line_before_any_reading(tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder\n")
+    missing = tmp_path / "never-read.nmea"  # (reading it would fail another way)
+    result = runner.invoke(app, ["ingest", str(missing), "--out", str(taken)])
+    assert result.exit_code != 0
+    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the folder")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_tables_that_cannot_be_written_are_one_line(tmp_path):
+    # the disk refusing a table (here: a folder where positions.parquet goes) is no traceback
+    nmea = write_nmea(small_day(), tmp_path / "day.nmea")
+    out = tmp_path / "o"
+    (out / "positions.parquet").mkdir(parents=True)
+    result = runner.invoke(app, ["ingest", str(nmea), "--out", str(out)])
+    assert result.exit_code != 0
+    assert result.stderr.startswith(f"mda: error: cannot write the tables to {out}")
+    assert len(result.stderr.splitlines()) == 1
