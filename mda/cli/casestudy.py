@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from mda.cli.common import emit_json, settings, setup_logging, user_errors
+from mda.cli.common import emit_json, out_folder, settings, setup_logging, user_errors
 
 console = Console(stderr=True)
 
@@ -83,6 +83,7 @@ def casestudy(
     config = settings()
     if regions_file is not None:
         config = replace(config, regions_file=regions_file)
+    out_folder(out)
     with user_errors():
         if lang is not None:
             check_language(lang)

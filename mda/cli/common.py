@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -35,6 +36,16 @@ def user_errors() -> Iterator[None]:
         yield
     except MdaError as e:
         fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
+
+
+def out_folder(path: Path, option: str = "--out") -> Path:
+    """``path`` created as a folder (parents too) before the work starts; a one-line error
+    when it cannot be one (a file of that name, no permission)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        fail(f"{option} {path}: cannot be the output folder ({e.strerror or e})")
+    return path
 
 
 def parse_day(value: str) -> date:

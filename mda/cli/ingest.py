@@ -8,21 +8,12 @@ from typing import Annotated
 
 import typer
 
-from mda.cli.common import emit_json, fail, parse_day, setup_logging, user_errors
+from mda.cli.common import emit_json, fail, out_folder, parse_day, setup_logging, user_errors
 from mda.cli.fetch import byte_progress, fetch_inputs
 from mda.ingest import IngestResult, read_inputs
 from mda.lake import write_parquet_atomic
 
 STAGE_WRITE = "writing Parquet"
-
-
-def _out_folder(out: Path) -> None:
-    """Create ``out`` (before any reading); a one-line error when it cannot be the folder
-    for the tables (a file of that name, no permission)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        fail(f"--out {out}: cannot be the folder for the tables ({e.strerror or e})")
 
 
 def _write(result: IngestResult, out: Path) -> None:
@@ -77,7 +68,7 @@ def ingest(
     stations and aids to navigation) and quarantine.parquet."""
     setup_logging(verbose)
     day = parse_day(date) if date else None
-    _out_folder(out)
+    out_folder(out)  # (before any reading: a wrong --out fails at once)
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
@@ -96,4 +87,3 @@ def ingest(
         f"{summary['vessels']:,} static records, {summary['stations']:,} station reports; "
         f"quarantined: {rejects} -> {out}"
     )
-

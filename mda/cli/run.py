@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from mda.cli.common import emit_json, parse_day, settings, setup_logging, user_errors
+from mda.cli.common import emit_json, out_folder, parse_day, settings, setup_logging, user_errors
 from mda.pipelines.daily import DayContext, run_day
 from mda.regions import Region, load_regions
 
@@ -112,6 +112,9 @@ def run(
     """Ingest one UTC day of AIS files, detect events, and write events + report under OUT."""
     setup_logging(verbose)
     day = parse_day(date)
+    out_folder(out)
+    if lake_dir is not None:
+        out_folder(lake_dir, "--lake")
     with user_errors():
         reg = _region(region, regions_file, cables or [], zones or [], coastline, fishing_model)
         ctx = DayContext(day=day, region=reg, lake=lake_dir or out / "lake", out_dir=out)

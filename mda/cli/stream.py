@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from mda.cli.common import emit_json, fail, setup_logging, user_errors
+from mda.cli.common import emit_json, fail, out_folder, setup_logging, user_errors
 from mda.errors import ConfigError
 from mda.ingest.stream import (
     StreamOptions,
@@ -48,7 +48,7 @@ StreamMaker = Callable[[asyncio.Event], Awaitable[StreamSummary]]
 
 def _options(out: Path, window: str, duration: str | None, max_lines: int | None) -> StreamOptions:
     return StreamOptions(
-        out=out,
+        out=out_folder(out),
         window=parse_span(window, "--window"),
         duration=parse_span(duration, "--duration") if duration else None,
         max_lines=max_lines,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from mda import schema as s
@@ -85,7 +86,7 @@ def test_an_out_folder_that_cannot_be_is_one_line_before_any_reading(tmp_path):
     missing = tmp_path / "never-read.nmea"  # (reading it would fail another way)
     result = runner.invoke(app, ["ingest", str(missing), "--out", str(taken)])
     assert result.exit_code != 0
-    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the folder")
+    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the output folder")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -97,4 +98,18 @@ def test_tables_that_cannot_be_written_are_one_line(tmp_path):
     result = runner.invoke(app, ["ingest", str(nmea), "--out", str(out)])
     assert result.exit_code != 0
     assert result.stderr.startswith(f"mda: error: cannot write the tables to {out}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["run", "--date", "2024-03-05", "-i", "{nmea}"],
+                                     ["stream", "tcp", "127.0.0.1:9"],
+                                     ["casestudy", "some-event"]])  # fmt: skip
+def test_other_commands_refuse_an_out_that_cannot_be_a_folder(tmp_path, command):
+    nmea = write_nmea(small_day(), tmp_path / "day.nmea")
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder\n")
+    args = [a.format(nmea=nmea) for a in command]
+    result = runner.invoke(app, [*args, "--out", str(taken)])
+    assert result.exit_code != 0
+    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the output folder")
     assert len(result.stderr.splitlines()) == 1
