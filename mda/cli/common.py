@@ -44,7 +44,7 @@ def out_folder(path: Path, option: str = "--out") -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        fail(f"{option} {path}: cannot be the output folder ({e.strerror or e})")
+        fail(f"{option} {path}: cannot be used as a folder ({e.strerror or e})")
     return path
 
 

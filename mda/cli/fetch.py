@@ -27,7 +27,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from mda.cli.common import emit_json, fail, settings, setup_logging, user_errors
+from mda.cli.common import emit_json, fail, out_folder, settings, setup_logging, user_errors
 from mda.ingest.download import DMA, NOAA, Fetched, Source, fetch_range
 
 app = typer.Typer(
@@ -107,7 +107,7 @@ def _fetch_command(
     first = _day(start, "--start")
     last = _day(end, "--end") if end else first
     src = source.with_base_url(base_url)
-    cache_dir = cache or default_cache()
+    cache_dir = out_folder(cache or default_cache(), "--cache")
     with user_errors(), byte_progress() as hook:
         fetched = fetch_range(
             src, first, last, cache_dir, retries=retries, backoff_s=backoff, progress=hook
@@ -140,6 +140,8 @@ def fetch_inputs(
     wanted = [(NOAA, _day(d, "--noaa-date")) for d in noaa_dates or []]
     wanted += [(DMA, _day(d, "--dma-date")) for d in dma_dates or []]
     fetched: list[Fetched] = []
+    if wanted:
+        out_folder(cache_dir, "--cache")
     with user_errors(), byte_progress() as hook:
         for source, day in wanted:
             src = source.with_base_url(env.get(BASE_URL_ENV[source.name]))

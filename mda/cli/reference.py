@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mda.cli.common import emit_json, setup_logging, user_errors
+from mda.cli.common import emit_json, out_folder, setup_logging, user_errors
 from mda.cli.fetch import byte_progress, default_cache
 from mda.ingest.reference import PUBLIC_LAYERS, FetchedLayer, PublicLayer, fetch_public_layer
 
@@ -72,7 +72,7 @@ def fetch(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     setup_logging(verbose)
-    cache_dir = cache or default_cache()
+    cache_dir = out_folder(cache or default_cache(), "--cache")
     with user_errors(), byte_progress() as hook:
         fetched = [
             fetch_public_layer(

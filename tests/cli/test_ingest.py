@@ -86,7 +86,7 @@ def test_an_out_folder_that_cannot_be_is_one_line_before_any_reading(tmp_path):
     missing = tmp_path / "never-read.nmea"  # (reading it would fail another way)
     result = runner.invoke(app, ["ingest", str(missing), "--out", str(taken)])
     assert result.exit_code != 0
-    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the output folder")
+    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be used as a folder")
     assert len(result.stderr.splitlines()) == 1
 
 
@@ -101,15 +101,24 @@ def test_tables_that_cannot_be_written_are_one_line(tmp_path):
     assert len(result.stderr.splitlines()) == 1
 
 
-@pytest.mark.parametrize("command", [["run", "--date", "2024-03-05", "-i", "{nmea}"],
-                                     ["stream", "tcp", "127.0.0.1:9"],
-                                     ["casestudy", "some-event"]])  # fmt: skip
-def test_other_commands_refuse_an_out_that_cannot_be_a_folder(tmp_path, command):
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["run", "--date", "2024-03-05", "-i", "{nmea}"], "--out"),
+        (["run", "--date", "2024-03-05", "-i", "{nmea}", "--out", "{tmp}/o"], "--lake"),
+        (["stream", "tcp", "127.0.0.1:9"], "--out"),
+        (["casestudy", "some-event"], "--out"),
+        (["fetch", "noaa", "--start", "2024-03-05"], "--cache"),
+        (["ingest", "--noaa-date", "2024-03-05", "--out", "{tmp}/o"], "--cache"),
+        (["reference", "fetch", "ne-10m-land"], "--cache"),
+    ],
+)
+def test_other_commands_refuse_a_folder_that_cannot_be(tmp_path, command, option):
     nmea = write_nmea(small_day(), tmp_path / "day.nmea")
     taken = tmp_path / "taken"
     taken.write_text("a file, not a folder\n")
-    args = [a.format(nmea=nmea) for a in command]
-    result = runner.invoke(app, [*args, "--out", str(taken)])
+    args = [a.format(nmea=nmea, tmp=tmp_path) for a in command]
+    result = runner.invoke(app, [*args, option, str(taken)])
     assert result.exit_code != 0
-    assert result.stderr.startswith(f"mda: error: --out {taken}: cannot be the output folder")
+    assert result.stderr.startswith(f"mda: error: {option} {taken}: cannot be used as a folder")
     assert len(result.stderr.splitlines()) == 1
