@@ -62,8 +62,10 @@ DECOMPRESS_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile)
 
 def compression(path: Path) -> Literal["gzip", "zip", "none"]:
     """The container of ``path`` by its magic bytes; raises InputFileError when absent/empty."""
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder; give the AIS files in it")
     if not path.is_file():
-        raise InputFileError(f"{path}: no such file; check the --input path")
+        raise InputFileError(f"{path}: no such file; check the input path")
     with path.open("rb") as fh:
         magic = fh.read(4)
     if not magic:

@@ -72,6 +72,11 @@ def test_missing_file(tmp_path):
         read_input(tmp_path / "nope.csv")
 
 
+def test_a_folder_given_as_a_file(tmp_path):
+    with pytest.raises(InputFileError, match="is a folder; give the AIS files in it"):
+        read_input(tmp_path)
+
+
 def test_truncated_gzip(tmp_path):
     lines = [tag(type1(mmsi=257000000 + i), c=EPOCH0 + i) for i in range(3000)]
     data = gzip.compress("".join(f"{x}\n" for x in lines).encode())
