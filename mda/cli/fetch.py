@@ -179,15 +179,16 @@ def summarize(source: Source, fetched: list[Fetched], cache_dir: Path) -> dict[s
     }
 
 
-class _Only(ProgressColumn):
-    """``column`` on the stage lines only (``stage``), or on the byte bars only."""
+class _ByKind(ProgressColumn):
+    """One column: ``bars`` on the byte bars, ``stages`` (or nothing) on the stage lines."""
 
-    def __init__(self, column: ProgressColumn, stage: bool) -> None:
+    def __init__(self, bars: ProgressColumn, stages: ProgressColumn | None = None) -> None:
         super().__init__()
-        self.column, self.stage = column, stage
+        self.bars, self.stages = bars, stages
 
     def render(self, task: Task) -> RenderableType:
-        return self.column.render(task) if task.fields.get("stage", False) == self.stage else ""
+        column = self.stages if task.fields.get("stage", False) else self.bars
+        return column.render(task) if column is not None else ""
 
 
 class Bars:
@@ -218,18 +219,17 @@ class Bars:
 
 
 @contextmanager
-def byte_progress() -> Iterator[Bars]:
-    """Rich byte progress bars on stderr, one per file or URL the hook is called with (a
-    download, or a file read in pieces), and the stages after (:class:`Bars`); silent when
-    stderr is not a terminal."""
-    console = Console(stderr=True)
+def byte_progress(console: Console | None = None) -> Iterator[Bars]:
+    """Rich byte progress bars on stderr (or ``console``), one per file or URL the hook is
+    called with (a download, or a file read in pieces), and the stages after
+    (:class:`Bars`); silent when it is not a terminal."""
+    console = console or Console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        _Only(DownloadColumn(), stage=False),
-        _Only(TransferSpeedColumn(), stage=False),
-        _Only(TimeRemainingColumn(), stage=False),
-        _Only(TimeElapsedColumn(), stage=True),
+        _ByKind(DownloadColumn()),
+        _ByKind(TransferSpeedColumn()),
+        _ByKind(TimeRemainingColumn(), TimeElapsedColumn()),  # (one column: 80 wide fits)
         console=console,
         disable=not console.is_terminal,
     )

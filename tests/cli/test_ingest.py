@@ -122,3 +122,22 @@ def test_other_commands_refuse_a_folder_that_cannot_be(tmp_path, command, option
     assert result.exit_code != 0
     assert result.stderr.startswith(f"mda: error: {option} {taken}: cannot be used as a folder")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_progress_lines_fit_a_terminal_80_wide():
+    import io
+    import re
+
+    from rich.console import Console
+
+    from mda.cli.fetch import byte_progress
+
+    screen = io.StringIO()
+    with byte_progress(Console(file=screen, force_terminal=True, width=80)) as bars:
+        bars("/data/AIS_2022_01_03_first99999rows.csv", 10_452_379, 10_452_379)
+        bars("/data/ais-sample.txt.gz", 833_395, 833_395)
+        bars.stage("duplicate rules")
+    last = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", screen.getvalue()).split("\r")[-1]
+    rows = [row for row in last.splitlines() if row.strip()]
+    assert len(rows) == 3, rows  # no cell wrapped onto a line of its own
+    assert "833.4/833.4 kB" in rows[1] and rows[2].startswith("duplicate rules")
