@@ -28,9 +28,6 @@ import numpy as np
 import polars as pl
 
 from mda.detect.exprs import SEG_ID
-
-if TYPE_CHECKING:
-    from sklearn.pipeline import Pipeline
 from mda.detect.fishing import (
     FEATURES,
     P_FISHING,
@@ -45,6 +42,9 @@ from mda.detect.params import FishingParams
 from mda.errors import ConfigError, InputFileError
 from mda.reference import Zone
 from mda.schema import COG_DEG, LAT, LON, MMSI, SOG_KN, TS
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 

@@ -626,7 +626,6 @@ def frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@functools.cache
 def numpy_support_without_scipy() -> None:
     """Import numba's NumPy support (``numba.np.arraymath``) without importing SciPy.
 
@@ -649,6 +648,7 @@ def numpy_support_without_scipy() -> None:
     arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
 
 
+@functools.cache
 def warm_up() -> threading.Thread:
     """Load the compiled functions in a background thread, once per process (numba's
     first call costs ~0.4 s even from its cache); join the thread before relying on the
