@@ -91,6 +91,8 @@ _HAS_STATIC = "_has_static"
 _LABEL = "_label"  # where the record came from: "<kind>:<file name>[/<sentence>][/s:<station>]"
 _PAYLOAD = "_payload"  # NMEA: the decoded message's armoured payload, parts joined (a
 # record column from the NMEA readers; null for rejected records and other formats)
+_PAYLOAD_HASH = "_payload_hash"  # UInt64: a hash of _payload (fastkernel.hash_texts); the
+_PAYLOAD_CHECK = "_payload_check"  # fast reader gives these two instead of the text
 STATIC_HASH = "_static_hash"
 """Optional UInt64 record column from a reader: a hash of the fields the record's static
 report is derived from (equal fields, equal hash). Without it, finalize hashes STATIC_KEYS."""
@@ -307,28 +309,42 @@ def nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
     return per_rec.select(REC_ID, label.alias(_LABEL))
 
 
+def _payload_hashes(records: pl.DataFrame) -> list[pl.Series | pl.Expr]:
+    """``_payload_hash`` and ``_payload_check`` of each record (NMEA only: of the payload
+    of each decoded message, parts joined): the reader's, else hashed from its
+    ``_payload`` column (:func:`mda.ingest.fastkernel.hash_texts`), else null."""
+    if _PAYLOAD_HASH in records.columns:
+        return [records[_PAYLOAD_HASH], records[_PAYLOAD_CHECK]]
+    names = (_PAYLOAD_HASH, _PAYLOAD_CHECK)
+    payload = records[_PAYLOAD] if _PAYLOAD in records.columns else None
+    if payload is None or payload.null_count() == payload.len():
+        return [pl.lit(None, pl.UInt64).alias(name) for name in names]
+    from mda.ingest.fastkernel import hash_texts  # (numba: imported when needed)
+
+    valid = payload.is_not_null()
+    return [
+        pl.Series(name, h, dtype=pl.UInt64).set(~valid, None)  # type: ignore[arg-type]
+        for name, h in zip(names, hash_texts(payload), strict=True)
+    ]
+
+
 def _with_origin(records: pl.DataFrame, p: Parsed) -> pl.DataFrame:
-    """Add ``_label`` (the source label of each record) and ``_payload`` (NMEA only: the
-    payload of each decoded message, parts joined, which the NMEA readers give as a record
-    column).
+    """Add ``_label`` (the source label of each record) and the payload hashes
+    (:func:`_payload_hashes`).
 
     A reader that already knows the labels (the fast NMEA reader) passes them as a record
     column too.
     """
-    payload: pl.Series | pl.Expr = (
-        p.records[_PAYLOAD]
-        if _PAYLOAD in p.records.columns
-        else pl.lit(None, pl.String).alias(_PAYLOAD)
-    )
+    payload = _payload_hashes(p.records)
     if _LABEL in p.records.columns:
-        return records.with_columns(p.records[_LABEL], payload)
+        return records.with_columns(p.records[_LABEL], *payload)
     kind, name = _file_kind(p)
     base = f"{kind}:{name}"
     if not kind.startswith("nmea"):
-        return records.with_columns(pl.lit(base, pl.String).alias(_LABEL), payload)
+        return records.with_columns(pl.lit(base, pl.String).alias(_LABEL), *payload)
     origin = nmea_origin(s.conform(p.lines, LINES_SCHEMA), base)
     joined = records.join(origin, on=REC_ID, how="left", maintain_order="left")
-    return joined.with_columns(pl.col(_LABEL).fill_null(base), payload)
+    return joined.with_columns(pl.col(_LABEL).fill_null(base), *payload)
 
 
 def valid_mmsi() -> pl.Expr:
@@ -397,35 +413,44 @@ def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
 
     Among candidates with the same payload, in (ts, rec_id) order, a record at most
     ``SAME_PAYLOAD_WINDOW`` after the one before continues its chain; every chain folds
-    into its first record (by rec_id). Only the folded records are returned. Payloads are
-    grouped by a 64-bit hash in compiled code (:func:`mda.ingest.fastkernel.echo_chains`)
-    and checked to be equal within each hash; should two payloads ever share a hash, the
-    rule runs on the texts (:func:`_echo_reps_by_text`).
+    into its first record (by rec_id). Only the folded records are returned.
+
+    A payload is known by two independent 64-bit hashes (``_payload_hash``,
+    ``_payload_check``: :func:`mda.ingest.fastkernel.hash_texts`; the fast reader computes
+    them while decoding and never builds the payload text). Records are grouped by the
+    first in compiled code (:func:`mda.ingest.fastkernel.echo_chains`) and the second is
+    checked to be equal within each group; should two payloads ever share the first hash,
+    the rule runs on both (:func:`_echo_reps_by_pair`). Two different payloads share both
+    with a chance of about 2**-128 per pair.
     """
-    d = cand.filter(pl.col(_PAYLOAD).is_not_null() & pl.col(s.TS).is_not_null())
+    d = cand.filter(pl.col(_PAYLOAD_HASH).is_not_null() & pl.col(s.TS).is_not_null())
     if not d.height:
         return pl.DataFrame(schema={REC_ID: pl.Int64(), _REP: pl.Int64()})
     from mda.ingest.fastkernel import echo_chains, frozen  # (numba: imported when needed)
 
     if not d[REC_ID].is_sorted():
         d = d.sort(REC_ID)
-    h = frozen(d[_PAYLOAD].hash(0).to_numpy())
+    h = frozen(d[_PAYLOAD_HASH].to_numpy())
     ts = frozen(d[s.TS].dt.epoch("us").to_numpy())
     window = SAME_PAYLOAD_WINDOW // timedelta(microseconds=1)
     rec = frozen(d[REC_ID].to_numpy())
     rows, rep, first = echo_chains(h, ts, rec, window)
-    payload = d[_PAYLOAD]
-    if not (payload.gather(rows) == payload.gather(first)).all():
-        return _echo_reps_by_text(d)  # two payloads with one hash
+    check = d[_PAYLOAD_CHECK]
+    if not (check.gather(rows) == check.gather(first)).all():
+        return _echo_reps_by_pair(d)  # two payloads with one hash
     folded = rep != rec[rows]
     return pl.DataFrame({REC_ID: rec[rows][folded], _REP: rep[folded]})
 
 
-def _echo_reps_by_text(d: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_echo_reps` of candidates with a payload and a time, sorted by the texts."""
-    d = d.filter(pl.col(_PAYLOAD).is_duplicated()).sort(_PAYLOAD, s.TS, REC_ID)
-    same = (pl.col(_PAYLOAD) == pl.col(_PAYLOAD).shift()) & (
-        pl.col(s.TS) - pl.col(s.TS).shift() <= SAME_PAYLOAD_WINDOW
+def _echo_reps_by_pair(d: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_echo_reps` of candidates with a payload and a time, sorted by both hashes
+    of their payloads."""
+    key = [_PAYLOAD_HASH, _PAYLOAD_CHECK]
+    d = d.filter(pl.struct(key).is_duplicated()).sort(*key, s.TS, REC_ID)
+    same = (
+        (pl.col(_PAYLOAD_HASH) == pl.col(_PAYLOAD_HASH).shift())
+        & (pl.col(_PAYLOAD_CHECK) == pl.col(_PAYLOAD_CHECK).shift())
+        & (pl.col(s.TS) - pl.col(s.TS).shift() <= SAME_PAYLOAD_WINDOW)
     )
     chain = (~same.fill_null(False)).cum_sum()
     d = d.with_columns(pl.col(REC_ID).min().over(chain).alias(_REP))
@@ -606,7 +631,7 @@ class _Collector:
         self.rejected: list[pl.DataFrame] = []  # quarantine rows known from one piece
         self.fixes: list[pl.DataFrame] = []  # _FIX_COLUMNS of candidates with a position
         self.static_only: list[pl.DataFrame] = []  # rec_id of the other candidates
-        self.payloads: list[pl.DataFrame] = []  # rec_id, _payload, ts of NMEA candidates
+        self.payloads: list[pl.DataFrame] = []  # rec_id, payload hashes, ts of NMEA candidates
         self.statics: list[pl.DataFrame] = []  # _STATIC_ROW: first of each report per piece
         self.cand_lines: list[pl.DataFrame] = []  # lines of pieces not in a span
         self.spans: list[_Span] = []
@@ -732,10 +757,11 @@ class _Collector:
             rows = cand.select(*_STATION_ROW, _STATION).filter(_STATION)
             self.station_rows.append(rows.select(_STATION_ROW))
         self.statics.append(_first_statics(cand))
-        if cand[_PAYLOAD].null_count() < cand.height:
-            nmea = cand.select(REC_ID, _PAYLOAD, s.TS)
-            some_null = cand[_PAYLOAD].null_count() > 0
-            self.payloads.append(nmea.filter(pl.col(_PAYLOAD).is_not_null()) if some_null else nmea)
+        n_null = cand[_PAYLOAD_HASH].null_count()
+        if n_null < cand.height:
+            nmea = cand.select(REC_ID, _PAYLOAD_HASH, _PAYLOAD_CHECK, s.TS)
+            kept = nmea.filter(pl.col(_PAYLOAD_HASH).is_not_null()) if n_null else nmea
+            self.payloads.append(kept)
         n_pos = int(cand[_HAS_POS].sum())
         fixes = cand.select(_FIX_COLUMNS)
         fixes = fixes if n_pos == cand.height else fixes.filter(cand[_HAS_POS])
@@ -788,9 +814,8 @@ class _Collector:
         """Apply the duplicate rules and build the tables."""
         fixes = _concat(self.fixes, {**_FIX_SCHEMA, _KEY: pl.Int64()})
         self.fixes = []
-        payloads = _concat(
-            self.payloads, {REC_ID: pl.Int64(), _PAYLOAD: pl.String(), s.TS: s.UTC_TS}
-        )
+        hashes = {_PAYLOAD_HASH: pl.UInt64(), _PAYLOAD_CHECK: pl.UInt64()}
+        payloads = _concat(self.payloads, {REC_ID: pl.Int64(), **hashes, s.TS: s.UTC_TS})
         echoes = _echo_reps(payloads)  # rule 1: rec_id -> first record of its chain
         echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
         not_echo = ~fixes.select(echo).to_series() if echoes.height else None

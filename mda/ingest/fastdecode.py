@@ -50,7 +50,7 @@ from mda import schema as s
 from mda.ingest import _records as r
 from mda.ingest import fastbits as fb
 from mda.ingest import fastkernel as fk
-from mda.ingest.fastscan import ARMOUR, pack_text, read_pieces, scan, window
+from mda.ingest.fastscan import ARMOUR, pack_text, read_pieces, scan
 from mda.ingest.formats import read_ahead
 from mda.ingest.nmea import (
     ALLOWED_BITS,
@@ -67,11 +67,12 @@ _REJECT_REASON = {UNSUPPORTED: "unsupported_type", BAD_BITS: "bad_bit_count"}
 _SUPPORTED = np.isin(np.arange(64), list(SUPPORTED_TYPES))
 _BITS_LO = np.array([ALLOWED_BITS[t].start if t in ALLOWED_BITS else 0 for t in range(64)])
 _BITS_HI = np.array([ALLOWED_BITS[t].stop - 1 if t in ALLOWED_BITS else -1 for t in range(64)])
-EXTRAOUTPUT_SCHEMA = {r._LABEL: pl.String(), r._PAYLOAD: pl.String()}
+EXTRAOUTPUT_SCHEMA = {r._LABEL: pl.String(), r._PAYLOAD_HASH: pl.UInt64(),
+                      r._PAYLOAD_CHECK: pl.UInt64()}  # fmt: skip
 OUTPUT_SCHEMA = {**r.RECORDS_SCHEMA, **EXTRAOUTPUT_SCHEMA}
 """The records frame :func:`parse_nmea_fast` returns: the records plus origin columns."""
 _NUMPY = {pl.Float32(): np.float32, pl.Float64(): np.float64, pl.Int8(): np.int8,
-          pl.Int16(): np.int16, pl.Boolean(): np.bool_}  # fmt: skip
+          pl.Int16(): np.int16, pl.Boolean(): np.bool_, pl.UInt64(): np.uint64}  # fmt: skip
 """numpy types of the numeric record columns (others: int64)."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -222,19 +223,6 @@ class _Feeder:
 # --- records -------------------------------------------------------------------------------
 
 
-def payload_text(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
-                 n_chars: int) -> pl.Series:  # fmt: skip
-    """Payloads of ``n_chars`` characters as text: ``len1`` at ``at1``, the rest at
-    ``at2``."""
-    chars = np.empty((len(at1), n_chars), dtype=np.uint8)
-    for n1 in np.unique(len1).tolist():
-        rows = np.flatnonzero(len1 == n1)
-        chars[rows, :n1] = window(buf, at1[rows], n1)
-        if n1 < n_chars:
-            chars[rows, n1:] = window(buf, at2[rows], n_chars - n1)
-    return pl.Series(chars.view(f"S{n_chars}").ravel()).cast(pl.String)
-
-
 def _labels(path: Path, head: np.ndarray, station: pl.Series) -> pl.Series | str:
     """Source labels ``nmea:<file>/<head>[/s:<station>]`` (see ``_records.nmea_origin``);
     one text when they are all the same."""
@@ -299,6 +287,11 @@ class _Columns:
             self.valid[name] = np.zeros(self.total, dtype=bool)
         return self.values[name], self.valid[name]
 
+    def add_hashes(self, g: np.ndarray, hashes: tuple[np.ndarray, np.ndarray]) -> None:
+        """The payloads' hashes (:func:`mda.ingest.fastkernel.hash_texts`)."""
+        self.add(g, r._PAYLOAD_HASH, hashes[0])
+        self.add(g, r._PAYLOAD_CHECK, hashes[1])
+
     def add_fields(self, g: np.ndarray, fields: fb.Fields) -> None:
         for name, value in fields.items():
             self.add(g, name, value)
@@ -348,38 +341,34 @@ _POSITION_FIELDS = (s.MMSI, s.MSG_TYPE, s.LAT, s.LON, s.SOG_KN, s.COG_DEG, s.HEA
 """The record columns :func:`mda.ingest.fastkernel.decode_positions` writes, in its order."""
 
 
-def payload_strings(chars: np.ndarray, lines: bool = False) -> pl.Series:
-    """Rows of ASCII bytes (n x width: armoured payloads, 6-bit texts) as strings, read by
-    polars' CSV reader from the rows joined by newlines (in parallel, twice as fast as from
-    a numpy bytes array). Neither holds a newline or the unit separator used as column
-    separator (there is no quoting). ``lines``: each row already ends in a newline."""
+def text_rows(chars: np.ndarray) -> pl.Series:
+    """Rows of ASCII bytes (n x width: 6-bit texts) as strings, read by polars' CSV reader
+    from the rows joined by newlines (in parallel, twice as fast as from a numpy bytes
+    array). No row holds a newline or the unit separator used as column separator (there
+    is no quoting)."""
     n, width = chars.shape
     if not n:
-        return pl.Series(r._PAYLOAD, [], dtype=pl.String)
-    if lines:
-        data = chars
-    else:
-        data = np.empty((n, width + 1), dtype=np.uint8)
-        data[:, :width], data[:, width] = chars, ord("\n")
-    schema = {r._PAYLOAD: pl.String()}
-    frame = pl.read_csv(data.tobytes(), has_header=False, schema=schema, quote_char=None,
-                        separator="\x1f")  # fmt: skip
+        return pl.Series("text", [], dtype=pl.String)
+    data = np.empty((n, width + 1), dtype=np.uint8)
+    data[:, :width], data[:, width] = chars, ord("\n")
+    frame = pl.read_csv(data.tobytes(), has_header=False, schema={"text": pl.String()},
+                        quote_char=None, separator="\x1f")  # fmt: skip
     return frame.to_series()
 
 
 def _text(chars: np.ndarray) -> pl.Series:
     """6-bit ASCII texts (n x width bytes) as ``mda.ingest.fastbits.text`` gives them."""
-    out = payload_strings(chars).str.strip_chars(" @")
+    out = text_rows(chars).str.strip_chars(" @")
     return out.set(out == "", None)  # type: ignore[arg-type]
 
 
 def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
-             ) -> tuple[fb.Fields, np.ndarray]:  # fmt: skip
+             ) -> tuple[fb.Fields, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """Canonical fields of the type 5 reports of 71 characters, ``len1`` at ``at1`` and the
     rest at ``at2`` (compiled: :func:`mda.ingest.fastkernel.decode_static5`), and their
-    payload bytes (n x 71)."""
+    payloads' hashes."""
     got = fk.statics5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
-    mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest, chars = got
+    mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest = got[:10]
     fields = {
         s.MMSI: mmsi,
         s.MSG_TYPE: msg_type,
@@ -393,7 +382,7 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
         s.DRAUGHT_M: np.ma.masked_equal(draught, 0, copy=False),
         s.DESTINATION: _text(dest),
     }
-    return fields, chars
+    return fields, (got[10], got[11])
 
 
 class _Records:
@@ -418,11 +407,13 @@ class _Records:
         if kind == POS:  # decoded straight into the record columns (compiled)
             targets = [self.out.target(name) for name in _POSITION_FIELDS]
             values, valid = tuple(t[0] for t in targets), tuple(t[1] for t in targets)
-            chars = fk.positions(self.buf, at, g, values, valid)
-            self.out.add(g, r._PAYLOAD, payload_strings(chars, lines=True))
+            self.out.add_hashes(g, fk.positions(self.buf, at, g, values, valid))
         else:
             self.out.add_fields(g, fb.decode_static24(fb.payload_words(self.buf, at, 28)))
-            self.out.add(g, r._PAYLOAD, payload_text(self.buf, at, np.full(len(at), 28), at, 28))
+            n_chars = fk.frozen(np.full(len(at), 28))
+            hashes = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
+            fk.hash_payloads(self.buf, fk.frozen(at), n_chars, fk.frozen(at), n_chars, *hashes)
+            self.out.add_hashes(g, hashes)
         self.out.add(g, s.TS, self.sent["ts"].gather(rows))
         self._origin(g, rows)
 
@@ -431,9 +422,9 @@ class _Records:
         second = rows + (n == 2)
         at1, at2 = self._sent(rows, "payload_at"), self._sent(second, "payload_at")
         len1 = np.where(n == 2, self._sent(rows, "plen"), 71)
-        fields, chars = _static5(self.buf, at1, len1, at2)
+        fields, hashes = _static5(self.buf, at1, len1, at2)
         self.out.add_fields(g, fields)
-        self.out.add(g, r._PAYLOAD, payload_strings(chars))
+        self.out.add_hashes(g, hashes)
         ts = pl.select(pl.coalesce(self.sent["ts"].gather(rows), self.sent["ts"].gather(second)))
         self.out.add(g, s.TS, ts.to_series())
         self._origin(g, rows)
@@ -468,12 +459,16 @@ def _add_slow(out: _Columns, path: Path, parsed: r.Parsed, g: np.ndarray) -> Non
     label = parsed.records.select(r.REC_ID).join(
         origin, on=r.REC_ID, how="left", maintain_order="left"
     )[r._LABEL]
-    # with ``_payload``: the payload the reader decoded; a decoded record without lines of its
-    # own (a second sentence on a line) keeps it too, so the same-transmission rule sees it
-    skip = {r.REC_ID, r.IS_POSITION_REPORT, s.SOURCE}
+    # the hashes of the payload the reader decoded; a decoded record without lines of its
+    # own (a second sentence on a line) keeps them too, so the same-transmission rule sees it
+    skip = {r.REC_ID, r.IS_POSITION_REPORT, s.SOURCE, r._PAYLOAD}
     for name in parsed.records.columns:
         if name not in skip:
             out.add(g, name, parsed.records[name])
+    payload = parsed.records[r._PAYLOAD]
+    missing = payload.is_null().to_numpy()
+    for name, h in zip((r._PAYLOAD_HASH, r._PAYLOAD_CHECK), fk.hash_texts(payload), strict=True):
+        out.add(g, name, np.ma.masked_array(h, missing))
     out.add(g, r._LABEL, label.fill_null(f"{SOURCE_NAME}:{path.name}"))
 
 
@@ -575,7 +570,9 @@ class _Pieces:
         )
         lines = reader_lines
         if unit_lines is not None:
-            lines = unit_lines.merge_sorted(reader_lines, key=s.LINE_NO)  # both in line order
+            # (not merged into line order: nothing after needs it, and the merge copied
+            # every line's text)
+            lines = pl.concat([unit_lines, reader_lines], rechunk=False)
         lines = lines.select(pl.lit(str(self.path)).alias(s.SOURCE_FILE), pl.all())
         stations = parsed.stations
         if stations is not None and stations.height:

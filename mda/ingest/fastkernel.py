@@ -38,6 +38,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import polars as pl
 from numba import njit
 
 _BANG, _COMMA, _STAR, _BACKSLASH = 33, 44, 42, 92
@@ -328,15 +329,58 @@ def _field(w, start: int, width: int, signed: bool = False) -> int:  # type: ign
     return v
 
 
+@njit(cache=True, inline="always")
+def _fmix(h):  # type: ignore[no-untyped-def]
+    """MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@njit(cache=True, inline="always")
+def _hash_words(w, n_chars: int):  # type: ignore[no-untyped-def]
+    """Two independent 64-bit hashes of a payload of ``n_chars`` characters held as 6-bit
+    values in the 48-bit words ``w`` (:func:`_put_char`; the bits after the last
+    character zero). A payload is its characters: equal payloads give equal hashes, and
+    two different payloads share both hashes with a chance of about 2**-128."""
+    n = np.uint64(n_chars)
+    h1 = np.uint64(0x9E3779B97F4A7C15) ^ n
+    h2 = np.uint64(0xD6E8FEB86659FD93) + n
+    for k in range((n_chars + 7) // 8):
+        x = np.uint64(w[k])
+        h1 = _fmix(h1 ^ x)
+        h2 = _fmix((h2 + x) * np.uint64(0x100000001B3))
+    return h1, h2
+
+
 @njit(cache=True, nogil=True)
-def decode_positions(buf, payload_at, g, values, valid, chars):  # type: ignore[no-untyped-def]
+def hash_payloads(buf, at1, len1, at2, n_chars, hash1, hash2):  # type: ignore[no-untyped-def]
+    """:func:`_hash_words` of payloads of ``n_chars`` armoured characters, ``len1`` of them
+    at ``at1`` and the rest at ``at2``, into ``hash1`` and ``hash2``."""
+    top = 0
+    for r in range(len(at1)):
+        top = max(top, n_chars[r])
+    w = np.zeros(top // 8 + 1, dtype=np.int64)
+    for r in range(len(at1)):
+        w[:] = 0
+        for k in range(n_chars[r]):
+            c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
+            _put_char(w, k, c)
+        hash1[r], hash2[r] = _hash_words(w, n_chars[r])
+
+
+@njit(cache=True, nogil=True)
+def decode_positions(buf, payload_at, g, values, valid, hash1, hash2):  # type: ignore[no-untyped-def]
     """Fields of the 168-bit type 1/2/3/18 reports whose 28 payload characters start at
     ``payload_at`` (checked armoured characters), written at record positions ``g``.
 
     ``values`` and ``valid`` are the record columns (mmsi, msg_type, lat, lon, sog, cog,
     heading, nav_status) and their validity: speed 1023, course 3600 and heading >= 360
-    are not available, and so is the status of type 18 or 15. ``chars`` (n x 29) gets the
-    payload bytes, each row ending in a newline."""
+    are not available, and so is the status of type 18 or 15. ``hash1`` and ``hash2`` get
+    the payloads' hashes (:func:`_hash_words`)."""
     mmsi, msg_type, lat, lon, sog, cog, heading, status = values
     ok_sog, ok_cog, ok_heading, ok_status = valid[4], valid[5], valid[6], valid[7]
     w = np.zeros(4, dtype=np.int64)
@@ -344,10 +388,8 @@ def decode_positions(buf, payload_at, g, values, valid, chars):  # type: ignore[
         w[:] = 0
         at = payload_at[r]
         for k in range(28):
-            c = buf[at + k]
-            chars[r, k] = c
-            _put_char(w, k, c)
-        chars[r, 28] = 10
+            _put_char(w, k, buf[at + k])
+        hash1[r], hash2[r] = _hash_words(w, 28)
         t = _field(w, 0, 6)
         b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
         i = g[r]
@@ -387,8 +429,9 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
     pyais's ship type.
 
     Returns ``(mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-    destination, chars)``: numbers are 0 where the report says "not available", texts are
-    raw 6-bit ASCII (n x 7, n x 20, n x 20), ``chars`` the payload bytes (n x 71)."""
+    destination, hash1, hash2)``: numbers are 0 where the report says "not available", texts
+    are raw 6-bit ASCII (n x 7, n x 20, n x 20), then the payloads' hashes
+    (:func:`_hash_words`)."""
     n = len(at1)
     mmsi = np.empty(n, dtype=np.int64)
     msg_type = np.empty(n, dtype=np.int64)
@@ -400,14 +443,15 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
     call_sign = np.empty((n, 7), dtype=np.uint8)
     name = np.empty((n, 20), dtype=np.uint8)
     destination = np.empty((n, 20), dtype=np.uint8)
-    chars = np.empty((n, 71), dtype=np.uint8)
+    hash1 = np.empty(n, dtype=np.uint64)
+    hash2 = np.empty(n, dtype=np.uint64)
     w = np.zeros(9, dtype=np.int64)
     for r in range(n):
         w[:] = 0
         for k in range(71):
             c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
-            chars[r, k] = c
             _put_char(w, k, c)
+        hash1[r], hash2[r] = _hash_words(w, 71)
         msg_type[r] = _field(w, 0, 6)
         mmsi[r] = _field(w, 8, 30)
         imo[r] = _field(w, 40, 30)
@@ -419,7 +463,7 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
         _text(w, 112, name, r)
         _text(w, 302, destination, r)
     return (mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-            destination, chars)  # fmt: skip
+            destination, hash1, hash2)  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -591,18 +635,31 @@ def scan_lines(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, epoch_
 def positions(
     buf: np.ndarray, payload_at: np.ndarray, g: np.ndarray, values: tuple[np.ndarray, ...],
     valid: tuple[np.ndarray, ...],
-) -> np.ndarray:
-    """:func:`decode_positions`, in parts run in parallel; returns the payload bytes."""
-    chars = np.empty((len(payload_at), 29), dtype=np.uint8)
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`decode_positions`, in parts run in parallel; returns the payloads' hashes."""
+    hash1, hash2 = np.empty(len(payload_at), np.uint64), np.empty(len(payload_at), np.uint64)
     parts = _parts(len(payload_at))
 
     def part(ab: tuple[int, int]) -> None:
         a, b = ab
-        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, chars[a:b])
+        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, hash1[a:b], hash2[a:b])
 
     with ThreadPoolExecutor(len(parts)) as pool:
         list(pool.map(part, parts))
-    return chars
+    return hash1, hash2
+
+
+def hash_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hash_payloads` of armoured payloads given as text (a null hashes as "")."""
+    texts = texts.fill_null("")
+    n_chars = texts.str.len_bytes().cast(pl.Int64).to_numpy()
+    at = np.zeros(len(n_chars), dtype=np.int64)
+    np.cumsum(n_chars[:-1], out=at[1:])
+    joined = texts.str.join("").item() if len(n_chars) else ""
+    buf = np.frombuffer(bytearray(joined.encode("ascii") + bytes(1)), dtype=np.uint8)
+    hash1, hash2 = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
+    hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), hash1, hash2)
+    return hash1, hash2
 
 
 def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
@@ -667,8 +724,10 @@ def warm_up() -> threading.Thread:
                      frozen(np.ones(1, dtype=np.bool_)), np.zeros(256, dtype=np.int64),
                      np.ones(64, dtype=np.bool_), np.zeros(64, dtype=np.int64),
                      np.zeros(64, dtype=np.int64), 0)  # fmt: skip
+        h = np.zeros(1, dtype=np.uint64)
         decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
-                         for _ in range(8)), np.zeros((1, 29), dtype=np.uint8))  # fmt: skip
+                         for _ in range(8)), h, h)  # fmt: skip
+        hash_payloads(buf, fixed, fixed, fixed, fixed, h, h)
         decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
         echo_chains(frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0)
 

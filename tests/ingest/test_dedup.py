@@ -238,14 +238,60 @@ def test_echo_chains_match_the_rule_on_texts(rows, big):
             s.TS: [T0 + timedelta(seconds=x) for _, x in rows],
         }
     )
+    d = d.with_columns(r._payload_hashes(d))
     got = r._echo_reps(d).sort(r.REC_ID)
-    want = r._echo_reps_by_text(d).sort(r.REC_ID)
+    want = _echo_reps_on_texts(d).sort(r.REC_ID)
     assert got.equals(want)
+    assert r._echo_reps_by_pair(d).sort(r.REC_ID).equals(want)
+
+
+def _echo_reps_on_texts(d: pl.DataFrame) -> pl.DataFrame:
+    """The same-transmission rule written plainly on the payload texts."""
+    from mda.ingest import _records as r
+
+    d = d.sort(r._PAYLOAD, s.TS, r.REC_ID)
+    same = (pl.col(r._PAYLOAD) == pl.col(r._PAYLOAD).shift()) & (
+        pl.col(s.TS) - pl.col(s.TS).shift() <= r.SAME_PAYLOAD_WINDOW
+    )
+    chain = (~same.fill_null(False)).cum_sum()
+    d = d.with_columns(pl.col(r.REC_ID).min().over(chain).alias(r._REP))
+    return d.filter(pl.col(r._REP) != pl.col(r.REC_ID)).select(r.REC_ID, r._REP)
+
+
+def test_two_payloads_sharing_the_first_hash_are_told_apart_by_the_second():
+    """Forced: records 0 and 1 share ``_payload_hash`` but not ``_payload_check`` (two
+    payloads); the rule then runs on both hashes and folds only record 2 (record 0's
+    payload again, 10 s later)."""
+    from mda.ingest import _records as r
+
+    d = pl.DataFrame(
+        {
+            r.REC_ID: [0, 1, 2],
+            r._PAYLOAD_HASH: pl.Series([7, 7, 7], dtype=pl.UInt64),
+            r._PAYLOAD_CHECK: pl.Series([1, 2, 1], dtype=pl.UInt64),
+            s.TS: [T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=10)],
+        }
+    )
+    assert r._echo_reps(d).rows() == [(2, 0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[0-W`-w]{0,90}", fullmatch=True), min_size=2, max_size=40,
+                unique=True))  # fmt: skip
+def test_payload_hashes_tell_payloads_apart(payloads):
+    """Distinct payloads (armoured characters, any length up to several parts) get
+    distinct hash pairs, and each hash alone is distinct too here; the same payload
+    always gets the same pair."""
+    from mda.ingest.fastkernel import hash_texts
+
+    h1, h2 = hash_texts(pl.Series(payloads + payloads[:1]))
+    assert len(set(h1[:-1].tolist())) == len(payloads) == len(set(h2[:-1].tolist()))
+    assert (h1[-1], h2[-1]) == (h1[0], h2[0])
 
 
 def test_echo_chains_report_where_each_hash_began():
     """``first`` names the first row of each repeated hash, so that two payloads sharing
-    a hash are caught by comparing them (the caller then sorts the texts)."""
+    a hash are caught by comparing their second hashes (the caller then sorts by both)."""
     import numpy as np
 
     from mda.ingest.fastkernel import echo_chains, frozen

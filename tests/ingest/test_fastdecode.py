@@ -250,8 +250,9 @@ def test_empty_of_data(tmp_path):
     parsed = assert_same(write_lines(tmp_path / "a.nmea", ["", "# only a comment"]))
     assert parsed.records.height == 0
     # the records schema, plus the origin columns the fast reader passes to finalize
+    hashes = {"_payload_hash": pl.UInt64(), "_payload_check": pl.UInt64()}
     assert parsed.records.schema == pl.Schema(
-        {**r.RECORDS_SCHEMA, "_label": pl.String(), "_payload": pl.String()}
+        {**r.RECORDS_SCHEMA, "_label": pl.String(), **hashes}
     )
 
 
@@ -566,7 +567,10 @@ def test_part_on_a_line_owned_by_a_glued_broken_sentence(tmp_path):
     path = write_lines(tmp_path / "glued.nmea", lines)
     parsed = assert_same(path)
     decoded = parsed.records.filter(pl.col(s.REASON).is_null())
-    assert decoded[r._PAYLOAD].to_list() == [part1.split(",")[5] + "00000000000"] * 2
+    joined = pl.Series([part1.split(",")[5] + "00000000000"] * 2)
+    assert [decoded[c].to_list() for c in (r._PAYLOAD_HASH, r._PAYLOAD_CHECK)] == [
+        h.tolist() for h in fk.hash_texts(joined)
+    ]
     fast, slow = finalize([parse_nmea_fast(path)]), finalize([parse_nmea_slow(path)])
     assert fast.vessels.equals(slow.vessels) and fast.quarantine.equals(slow.quarantine)
     assert (fast.accepted, fast.rejects) == (1, {"checksum": 1, "duplicate": 2})
@@ -578,7 +582,7 @@ def test_a_run_compiles_nothing_after_the_warm_up(tmp_path):
     compile a second version in the middle of the run, which costs seconds."""
     fk.warm_up().join()
     kernels = [fk.scan_simple, fk.select_units, fk.decode_positions, fk.decode_static5,
-               fk.echo_chains]  # fmt: skip
+               fk.echo_chains, fk.hash_payloads]  # fmt: skip
     before = [len(k.signatures) for k in kernels]
     assert before == [1] * len(kernels)
     track = make_track(SHIP, [(18.0, 57.0), (18.2, 57.1)], 10.0, T0)
