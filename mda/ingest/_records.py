@@ -689,8 +689,8 @@ class _Collector:
             if part.raw_of is not None and lines.height:
                 self.fetchers.setdefault(str(lines[s.SOURCE_FILE][0]), part.raw_of)
             self._add_lines(judged, lines)
-        clean = judged[s.REASON].null_count() == judged.height  # as usual: no copy
-        self._add_candidates(judged if clean else judged.filter(pl.col(s.REASON).is_null()))
+        clean = judged[s.REASON].null_count() == judged.height
+        self._add_candidates(judged, None if clean else judged[s.REASON].is_null())
         return top
 
     def _station_flag(self, part: Parsed) -> pl.Expr | None:
@@ -748,28 +748,37 @@ class _Collector:
         if lines.height:  # all of them (no copy): final rejects are looked up by rec_id
             self.cand_lines.append(lines.select(REC_ID, s.SOURCE_FILE, s.LINE_NO, s.RAW, _SEQ))
 
-    def _add_candidates(self, cand: pl.DataFrame) -> None:
-        cand = cand.with_columns(self._origin_codes(cand))
+    def _add_candidates(self, judged: pl.DataFrame, keep: pl.Series | None) -> None:
+        """Keep what the rules need of the candidates: the rows of ``judged`` where ``keep``
+        (None: all). Each part takes its columns first, then its rows (with its own
+        condition in the same filter), so only those columns are copied, never the whole
+        frame."""
+
+        def rows(columns: Iterable[str], where: pl.Series | None = None) -> pl.DataFrame:
+            mask = keep if where is None else where if keep is None else where & keep
+            frame = judged.select(columns)
+            return frame if mask is None else frame.filter(mask)
+
+        def count(where: pl.Series) -> int:
+            return int((where if keep is None else where & keep).sum())
+
+        judged = judged.with_columns(self._origin_codes(judged, keep))
+        station, has_pos = judged[_STATION], judged[_HAS_POS]
         # stations (neither a position nor static data) join the same-transmission rule only
-        # (each part: its columns first, then the rows, so only those columns are copied)
-        n_stations = int(cand[_STATION].sum())
+        n_stations = count(station)
         if n_stations:
-            rows = cand.select(*_STATION_ROW, _STATION).filter(_STATION)
-            self.station_rows.append(rows.select(_STATION_ROW))
-        self.statics.append(_first_statics(cand))
-        n_null = cand[_PAYLOAD_HASH].null_count()
-        if n_null < cand.height:
-            nmea = cand.select(REC_ID, _PAYLOAD_HASH, _PAYLOAD_CHECK, s.TS)
-            kept = nmea.filter(pl.col(_PAYLOAD_HASH).is_not_null()) if n_null else nmea
-            self.payloads.append(kept)
-        n_pos = int(cand[_HAS_POS].sum())
-        fixes = cand.select(_FIX_COLUMNS)
-        fixes = fixes if n_pos == cand.height else fixes.filter(cand[_HAS_POS])
-        self.fixes.append(self._sorted_piece(fixes))
-        if n_pos + n_stations < cand.height:
-            static_only = ~pl.col(_HAS_POS) & ~pl.col(_STATION)
-            rows = cand.select(REC_ID, _HAS_POS, _STATION).filter(static_only)
-            self.static_only.append(rows.select(REC_ID))
+            self.station_rows.append(rows(_STATION_ROW, station))
+        static_columns = [*_STATIC_ROW, *([STATIC_HASH] if STATIC_HASH in judged.columns else [])]
+        self.statics.append(_first_statics(rows(static_columns, judged[_HAS_STATIC])))
+        payload = judged[_PAYLOAD_HASH].is_not_null()
+        if count(payload):
+            self.payloads.append(rows([REC_ID, _PAYLOAD_HASH, _PAYLOAD_CHECK, s.TS], payload))
+        n_pos = count(has_pos)
+        n_cand = judged.height if keep is None else int(keep.sum())
+        every = keep is None and n_pos == n_cand
+        self.fixes.append(self._sorted_piece(rows(_FIX_COLUMNS, None if every else has_pos)))
+        if n_pos + n_stations < n_cand:
+            self.static_only.append(rows([REC_ID], ~has_pos & ~station))
 
     def _sorted_piece(self, fixes: pl.DataFrame) -> pl.DataFrame:
         """A piece's fixes with their ``_key`` (:func:`_sort_key`; null when a time is
@@ -787,26 +796,30 @@ class _Collector:
             self.runs.append(order + sum(f.height for f in self.fixes))
         return fixes.with_columns(key.alias(_KEY))
 
-    def _origin_codes(self, cand: pl.DataFrame) -> pl.Series:
-        """UInt32 code of each candidate's (source, label) pair in ``self.origins``."""
+    def _origin_codes(self, judged: pl.DataFrame, keep: pl.Series | None) -> pl.Series:
+        """UInt32 code of each candidate's (source, label) pair in ``self.origins``, for
+        every row of ``judged`` (the candidates are the rows where ``keep``; the others
+        get a code that means nothing)."""
         keys = [s.SOURCE, _LABEL]
+        cand = judged.select(keys) if keep is None else judged.select(keys).filter(keep)
         same = (pl.col(c).eq_missing(pl.col(c).first()).all() for c in keys)
         if not cand.height or all(cand.select(same).row(0)):
-            pairs = cand.select(keys).head(1)
+            pairs = cand.head(1)
         else:
-            pairs = cand.select(keys).unique(maintain_order=True)
+            pairs = cand.unique(maintain_order=True)
         codes = [self.origins.setdefault((a, b), len(self.origins)) for a, b in pairs.iter_rows()]
         if len(codes) <= 1:  # (not from a Python list: 10x slower)
-            return pl.repeat(codes[0] if codes else 0, cand.height, dtype=pl.UInt32,
+            return pl.repeat(codes[0] if codes else 0, judged.height, dtype=pl.UInt32,
                              eager=True).alias(_ORIGIN)  # fmt: skip
         table = pairs.with_columns(pl.Series(_ORIGIN, codes, dtype=pl.UInt32))
-        by_hash = _codes_by_hash(cand.select(keys), table)
-        if by_hash is not None:
-            return by_hash
-        got = cand.select(keys).join(
-            table, on=keys, how="left", nulls_equal=True, maintain_order="left"
-        )
-        return got[_ORIGIN]
+        got = _codes_by_hash(cand, table)
+        if got is None:
+            joined = cand.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+            got = joined[_ORIGIN]
+        if keep is None:
+            return got.alias(_ORIGIN)
+        full = pl.repeat(0, judged.height, dtype=pl.UInt32, eager=True).alias(_ORIGIN)
+        return full.scatter(keep.arg_true(), got)
 
     # --- over all pieces ---------------------------------------------------------------
 
@@ -1017,16 +1030,14 @@ def _codes_by_hash(rows: pl.DataFrame, table: pl.DataFrame) -> pl.Series | None:
     return back[_ORIGIN].alias(_ORIGIN) if same.item() else None
 
 
-def _first_statics(cand: pl.DataFrame) -> pl.DataFrame:
-    """``_STATIC_ROW`` of the first candidate of a piece with each static hash: a superset
-    of the first record of each static report (equal fields give equal hashes); the reports
-    are compared by value in :meth:`_Collector._static_news`. A 64-bit hash is much cheaper
-    to find first occurrences of than the struct of fields."""
-    static = pl.col(_HAS_STATIC)
-    if STATIC_HASH in cand.columns:  # from the reader: no copy of the (many) static rows
-        first = pl.when(static).then(pl.col(STATIC_HASH)).is_first_distinct()
-        return cand.filter(static & first).select(_STATIC_ROW)
-    rows = cand.filter(static)  # NMEA: the static messages, a fraction of the records
+def _first_statics(rows: pl.DataFrame) -> pl.DataFrame:
+    """``_STATIC_ROW`` of the first of the candidates with static data ``rows`` (of one
+    piece) with each static hash: a superset of the first record of each static report
+    (equal fields give equal hashes); the reports are compared by value in
+    :meth:`_Collector._static_news`. A 64-bit hash is much cheaper to find first
+    occurrences of than the struct of fields."""
+    if STATIC_HASH in rows.columns:  # from the reader
+        return rows.filter(pl.col(STATIC_HASH).is_first_distinct()).select(_STATIC_ROW)
     return rows.filter(pl.struct(STATIC_KEYS).hash(0).is_first_distinct()).select(_STATIC_ROW)
 
 

@@ -369,20 +369,48 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
     payloads' hashes."""
     got = fk.statics5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
     mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest = got[:10]
+    hashes = got[10], got[11]
+    texts = {s.CALL_SIGN: call_sign, s.VESSEL_NAME: name, s.DESTINATION: dest}
+    repeats = _repeats(hashes)
+    if repeats is None:
+        text_fields = {k: _text(v) for k, v in texts.items()}
+    else:  # the texts of each distinct payload converted once
+        first, inverse = repeats
+        text_fields = {k: _text(v[first]).gather(inverse) for k, v in texts.items()}
     fields = {
         s.MMSI: mmsi,
         s.MSG_TYPE: msg_type,
         s.AIS_CLASS: pl.Series(["A"]).gather(np.zeros(len(mmsi), dtype=np.int64)),
         s.IMO: np.ma.masked_equal(imo, 0, copy=False),
-        s.CALL_SIGN: _text(call_sign),
-        s.VESSEL_NAME: _text(name),
         s.SHIP_TYPE: np.ma.masked_equal(ship_type, 0, copy=False),
         s.LENGTH_M: np.ma.masked_equal(length, 0, copy=False),
         s.WIDTH_M: np.ma.masked_equal(width, 0, copy=False),
         s.DRAUGHT_M: np.ma.masked_equal(draught, 0, copy=False),
-        s.DESTINATION: _text(dest),
+        **text_fields,
     }
-    return fields, (got[10], got[11])
+    return fields, hashes
+
+
+def _repeats(hashes: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(first, inverse)`` of the distinct payloads among static reports known by their
+    hashes (:func:`mda.ingest.fastkernel.hash_texts`), when they repeat enough to be worth
+    decoding once each (a vessel sends the same type 5 or 24 every few minutes); None
+    otherwise, or should the second hash ever disagree within one first hash."""
+    h1, h2 = hashes
+    if len(h1) < 64:
+        return None
+    _, first, inverse = np.unique(h1, return_index=True, return_inverse=True)
+    if 2 * len(first) > len(h1) or not (h2[first][inverse] == h2).all():
+        return None
+    return first, inverse
+
+
+def _spread(fields: fb.Fields, inverse: np.ndarray) -> fb.Fields:
+    """Fields decoded once per distinct payload, given to every report (``inverse``)."""
+    return {
+        k: v.gather(inverse) if isinstance(v, pl.Series) else v[inverse]
+        for k, v in fields.items()
+    }
 
 
 class _Records:
@@ -409,11 +437,17 @@ class _Records:
             values, valid = tuple(t[0] for t in targets), tuple(t[1] for t in targets)
             self.out.add_hashes(g, fk.positions(self.buf, at, g, values, valid))
         else:
-            self.out.add_fields(g, fb.decode_static24(fb.payload_words(self.buf, at, 28)))
             n_chars = fk.frozen(np.full(len(at), 28))
             hashes = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
             fk.hash_payloads(self.buf, fk.frozen(at), n_chars, fk.frozen(at), n_chars, *hashes)
             self.out.add_hashes(g, hashes)
+            repeats = _repeats(hashes)
+            if repeats is None:
+                self.out.add_fields(g, fb.decode_static24(fb.payload_words(self.buf, at, 28)))
+            else:  # each distinct payload decoded once
+                first, inverse = repeats
+                fields = fb.decode_static24(fb.payload_words(self.buf, at[first], 28))
+                self.out.add_fields(g, _spread(fields, inverse))
         self.out.add(g, s.TS, self.sent["ts"].gather(rows))
         self._origin(g, rows)
 

@@ -295,6 +295,27 @@ def test_static_fields_bit_for_bit(tmp_path, msg):
     assert parsed.records[s.REASON].null_count() == 2
 
 
+def test_repeated_static_reports_decoded_once_each(tmp_path):
+    """Static reports repeat (a vessel sends the same type 5 and 24 every few minutes):
+    each distinct payload is decoded once and its fields given to every repeat, with the
+    same fields as pyais's decode of each."""
+    messages = [m for _, m in STATIC_CASES]
+    lines = [
+        tag(p, c=EPOCH0 + k)
+        for k in range(30)
+        for j, msg in enumerate(messages)
+        for p in sentences(msg, seq_id=(k + j) % 10)
+    ]
+    path = write_lines(tmp_path / "repeats.nmea", lines)
+    parsed = assert_same(path)
+    assert parsed.records[s.REASON].null_count() == 30 * len(messages)
+    assert unit_lines(path) == len(lines)
+    decoded = parsed.records.filter(pl.col(s.MSG_TYPE) == 5)
+    hashes = tuple(decoded[c].to_numpy() for c in (r._PAYLOAD_HASH, r._PAYLOAD_CHECK))
+    first, _ = fd._repeats(hashes)  # (the path taken: few distinct payloads)
+    assert len(first) == sum(m.get("type") != 24 for m in messages)
+
+
 def test_type24_unknown_part_number_goes_to_pyais(tmp_path):
     t24 = sentences({"type": 24, "mmsi": SHIP, "partno": 0, "shipname": "X"})[0]
     body = t24[: t24.index("*")]
