@@ -74,6 +74,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
@@ -553,30 +554,38 @@ def _block_order(key: pl.Series) -> pl.Series | None:
     return pl.int_ranges(blocks["start"], blocks["end"], dtype=pl.UInt32, eager=True).explode()
 
 
-def _sort_permutation(fixes: pl.DataFrame, keyed: bool, runs: pl.Series | None) -> pl.DataFrame:
+def _key_order(keys: pl.Series, runs: pl.Series | None) -> pl.Series:
+    """Rows of ``keys`` (:func:`_sort_key`, no null) in key order, ties in row order.
+    ``runs``, when given, lists the rows sorted by key piece by piece (a sort is faster on
+    sorted runs); without them, keys in few blocks are put in order by blocks
+    (:func:`_block_order`)."""
+    keys = keys.rechunk()  # one chunk: a gather across chunks is slower
+    blocks = _block_order(keys) if runs is None else None
+    if blocks is not None:
+        runs = blocks
+    base = runs if runs is not None else pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)
+    key = keys.gather(base)
+    if key.is_sorted():  # one piece or blocks (a small file, a NOAA file): that order
+        return base.cast(pl.UInt32).alias("_i")
+    # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
+    merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)
+    return base.gather(merged["_m"]).cast(pl.UInt32).alias("_i")
+
+
+def _sort_permutation(fixes: pl.DataFrame, keyed: bool, order: pl.Series | None = None,
+                      ) -> pl.DataFrame:  # fmt: skip
     """Row order of ``fixes`` (in rec_id order) sorted by (mmsi, ts), ties in rec_id order:
     columns ``_i`` (row in ``fixes``) and ``_run`` (same mmsi and second as a neighbour).
 
-    ``keyed``: ``fixes`` have a ``_key`` (:func:`_sort_key`); ``runs``, when given, lists
-    their rows sorted by key piece by piece (a sort is faster on sorted runs); without
-    them, fixes in few blocks are put in order by blocks (:func:`_block_order`). A stable
-    sort of the keys orders by whole seconds, and the rows of one MMSI within one second
-    (the ``_run`` rows, rare) are put in (ts, rec_id) order after. Otherwise (times beyond
-    the key's range) a slower sort by (mmsi, ts, rec_id).
+    ``keyed``: ``fixes`` have a ``_key`` (:func:`_sort_key`) and ``order`` lists (some of)
+    their rows in key order, ties in row order (:func:`_key_order`; default: all rows). The
+    keys order by whole seconds, and the rows of one MMSI within one second (the ``_run``
+    rows, rare) are put in (ts, rec_id) order after. Otherwise (times beyond the key's
+    range) a slower sort by (mmsi, ts, rec_id).
     """
     if keyed:
-        all_keys = fixes[_KEY].rechunk()  # one chunk: a gather across chunks is slower
-        blocks = _block_order(all_keys) if runs is None else None
-        if blocks is not None:
-            runs = blocks
-        base = runs if runs is not None else pl.int_range(fixes.height, dtype=pl.UInt32, eager=True)
-        key = all_keys.gather(base)
-        if key.is_sorted():  # one piece or blocks (a small file, a NOAA file): that order
-            perm, ordered = base.cast(pl.UInt32).alias("_i"), key
-        else:  # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
-            merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)
-            perm = base.gather(merged["_m"]).cast(pl.UInt32).alias("_i")
-            ordered = key.gather(merged["_m"])
+        perm = order if order is not None else _key_order(fixes[_KEY], None)
+        ordered = fixes[_KEY].gather(perm)
         same = ordered == ordered.shift(1)
     else:
         perm = fixes.select(pl.struct(s.MMSI, s.TS, REC_ID).arg_sort()).to_series()
@@ -829,20 +838,27 @@ class _Collector:
         self.fixes = []
         hashes = {_PAYLOAD_HASH: pl.UInt64(), _PAYLOAD_CHECK: pl.UInt64()}
         payloads = _concat(self.payloads, {REC_ID: pl.Int64(), **hashes, s.TS: s.UTC_TS})
-        echoes = _echo_reps(payloads)  # rule 1: rec_id -> first record of its chain
-        echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
-        not_echo = ~fixes.select(echo).to_series() if echoes.height else None
-        plain = fixes.filter(not_echo) if not_echo is not None else fixes
         runs = pl.concat(self.runs) if self.keyed and self.runs and not self.blocky else None
-        if runs is not None and not_echo is not None:  # the runs without the echoes (rows of plain)
-            row_in_plain = not_echo.cast(pl.UInt32).cum_sum() - 1
-            runs = row_in_plain.gather(runs.filter(not_echo.gather(runs)))
-        order = _sort_permutation(plain, self.keyed, runs)
+        # rule 1 (rec_id -> first record of its chain, compiled, without the GIL) runs while
+        # the fixes are put in key order; the echoes are then taken out of that order
+        with ThreadPoolExecutor(1) as pool:
+            echo_job = pool.submit(_echo_reps, payloads)
+            order = _key_order(fixes[_KEY], runs) if self.keyed else None
+            echoes = echo_job.result()
+        plain = fixes
+        if echoes.height:
+            echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
+            is_echo = fixes.select(echo).to_series()
+            if order is not None:
+                order = order.filter(~is_echo.gather(order))
+            else:  # (not keyed: the fixes without the echoes sorted below)
+                plain = fixes.filter(~is_echo)
+        perm = _sort_permutation(plain, self.keyed, order)
         plain = plain.drop(_KEY)
         if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
             # (a permutation that jumps between chunks gathers several times slower)
             plain = plain.rechunk()
-        plain = plain[order["_i"]].with_columns(order[_RUN])
+        plain = plain[perm["_i"]].with_columns(perm[_RUN])
         folds = _position_reps(plain.filter(_RUN))  # rule 2: rec_id -> kept fix
         static_new = self._static_news()
         kept = (

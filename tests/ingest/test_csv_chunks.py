@@ -275,7 +275,7 @@ def test_fixes_in_blocks_are_ordered_as_by_a_sort(blocks):
     # a file grouped by vessel (NOAA's daily files) is put in order block by block when
     # its blocks do not overlap; the order must be the sort's, (mmsi, ts, rec_id), either way
     fixes = _fixes(blocks)
-    got = r._sort_permutation(fixes, keyed=True, runs=None)
+    got = r._sort_permutation(fixes, keyed=True)
     want = fixes.with_row_index("_i").sort(s.MMSI, s.TS, r.REC_ID)["_i"]
     assert got["_i"].to_list() == want.to_list()
     ordered = fixes[got["_i"]]
