@@ -13,6 +13,7 @@ text reading, which judges row by row. What must hold:
 from __future__ import annotations
 
 import gzip
+import itertools
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -309,3 +310,41 @@ def test_a_tiny_piece_is_not_taken_for_a_file_in_blocks():
     grouped = _fixes([(k, 0, 1100, 1000) for k in range(2)])  # a file grouped by vessel
     collector.fixes.append(collector._sorted_piece(grouped.drop(r._KEY)))
     assert collector.blocky
+
+
+BIG_BLOCK = st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(300, 1500),
+                     st.sampled_from([0, 250, 1000, 3000]))  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(BIG_BLOCK, min_size=1, max_size=6), st.lists(st.integers(1, 8), max_size=4))
+def test_blocks_found_piece_by_piece_are_the_files(blocks, cuts):
+    # the blocks of each piece, joined, are those of the whole file: a piece's first row
+    # starts a block only where the key goes down or the MMSI changes (a vessel's block
+    # may go on across pieces, even with the same second on both sides: step 0)
+    fixes = _fixes(blocks).drop(r._KEY)
+    bounds = sorted({0, fixes.height, *(min(c * 1024, fixes.height) for c in cuts)})
+    collector = r._Collector(None)
+    for a, b in itertools.pairwise(bounds):
+        piece = fixes.slice(a, b - a)
+        collector.fixes.append(collector._sorted_piece(piece))
+    keys = pl.concat([f[r._KEY] for f in collector.fixes])
+    got = collector._block_starts(keys)
+    if all(b - a >= r._BLOCKY_PIECE for a, b in itertools.pairwise(bounds)):
+        assert got is not None and got.to_list() == r._blocks(keys).to_list()
+    else:  # (a piece too small to look for blocks in: found at the end)
+        assert got is None
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 90)), max_size=60),
+       st.integers(1, 5))  # fmt: skip
+def test_take_is_a_gather(stretches, n_chunks):
+    # rows in stretches that go up one by one (blocks put in order) are taken as slices of
+    # the frame, anything else by a gather: the same rows either way, chunked or not
+    n = 400
+    frame = pl.DataFrame({"a": range(n), "b": [f"x{i}" for i in range(n)]})
+    step = -(-n // n_chunks)
+    frame = pl.concat([frame.slice(i, step) for i in range(0, n, step)], rechunk=False)
+    rows = pl.Series([i for a, k in stretches for i in range(a, min(a + k, n))], dtype=pl.UInt32)
+    assert r._take(frame, rows).equals(frame[rows])
