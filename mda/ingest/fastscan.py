@@ -28,7 +28,7 @@ import polars as pl
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mda.ingest.fastkernel import scan_lines
-from mda.ingest.formats import open_binary, pieces, position
+from mda.ingest.formats import looks_compressed, open_binary, pieces, position
 from mda.ingest.nmea import _EPOCH_MAX, _EPOCH_MIN
 from mda.schema import UTC_TS
 
@@ -80,8 +80,9 @@ def _lines_from_csv(source: bytes, n_bytes: int) -> pl.Series | None:
 
 def _csv_safe(data: bytes) -> bool:
     """True when polars' CSV reader can split ``data`` into lines: no unit separator (our
-    column separator) and no byte order mark (it would drop it)."""
-    return data[:3] != b"\xef\xbb\xbf" and data.find(b"\x1f") < 0
+    column separator), no byte order mark (it would drop it) and no start it would take for
+    a compressed buffer (``x^...``)."""
+    return data[:3] != b"\xef\xbb\xbf" and data.find(b"\x1f") < 0 and not looks_compressed(data)
 
 
 def _normalised(data: bytes) -> bytes:

@@ -39,6 +39,11 @@ duplicate rules, say), so that a progress display can say what is happening."""
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
+POLARS_MAGIC = (GZIP_MAGIC, b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda",
+                b"\x28\xb5\x2f\xfd")  # fmt: skip
+"""The starts polars' readers take for a compressed buffer (gzip, zlib, zstd): bytes in
+memory that start so are decompressed, which fails (or, for some zlib starts, silently
+reads nothing). ``x^`` is printable: a garbage line of a text file may start so."""
 _HEAD_BYTES = 64 * 1024
 _NMEA_SNIFF_LINES = 200
 
@@ -58,6 +63,11 @@ _AIS_SENTENCE = re.compile(r"[!][A-Z0-9-]{2}VD[MO],")
 _GATEHOUSE = re.compile(r"\$PGHP,")
 
 DECOMPRESS_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error, zipfile.BadZipFile)
+
+
+def looks_compressed(data: bytes) -> bool:
+    """True when polars would take ``data`` for a compressed buffer (:data:`POLARS_MAGIC`)."""
+    return data.startswith(POLARS_MAGIC)
 
 
 def compression(path: Path) -> Literal["gzip", "zip", "none"]:

@@ -16,6 +16,7 @@ import gzip
 import itertools
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -157,6 +158,44 @@ def test_a_bad_line_sends_only_its_part_to_the_text_reading(tmp_path, monkeypatc
     assert res.rejects == {"bad_value": 1}
     assert res.quarantine[s.LINE_NO].to_list() == [152]
     assert len(read_as_text) == 1 and read_as_text[0] <= 300
+
+
+def _garbage_first_in_pieces(tmp_path, start: bytes) -> Path:
+    rows_ = [noaa_row(257000000, i).encode() for i in range(6)]
+    garbage = start + b"garbage,1"
+    path = tmp_path / "AIS.csv"
+    lines = [NOAA_HEADER.encode(), garbage, *rows_[:3], garbage, *rows_[3:]]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("start", [b"x^", b"x\x01"])
+@pytest.mark.parametrize("chunk", [None, 150])
+def test_a_line_starting_like_a_compressed_buffer_is_a_line(tmp_path, monkeypatch, start, chunk):
+    # polars takes bytes in memory that start with a gzip, zlib or zstd magic number for a
+    # compressed buffer (an error, or for some zlib starts nothing read at all): a garbage
+    # line starting so, first in the file or in a piece, is quarantined like any other
+    if chunk is not None:
+        monkeypatch.setattr(cs, "CHUNK_BYTES", chunk)
+    res = read_input(_garbage_first_in_pieces(tmp_path, start))
+    assert (res.lines_read, res.accepted, res.rejects) == (8, 6, {"malformed": 2})
+    assert res.quarantine[s.LINE_NO].to_list() == [2, 6]
+    assert res.positions.height == 6
+
+
+@pytest.mark.parametrize("start", [b"\x1f\x8b", b"x\x9c", b"(\xb5/\xfd"])
+def test_a_line_starting_like_a_compressed_buffer_not_utf8_is_the_files_error(tmp_path, start):
+    # the other magic numbers are no UTF-8: the file is refused with the reason, as for any
+    # invalid UTF-8 in a CSV file (before the fix: an OSError from the decompressor)
+    with pytest.raises(InputFormatError, match="invalid utf-8"):
+        read_input(_garbage_first_in_pieces(tmp_path, start))
+
+
+def test_a_header_starting_like_a_compressed_buffer_is_a_format_error(tmp_path):
+    path = tmp_path / "AIS.csv"
+    path.write_bytes(b"x^" + NOAA_HEADER.encode() + b"\n" + NOAA_ROW.encode() + b"\n")
+    with pytest.raises(InputFormatError, match="lacks required column"):
+        list(cs.parse_noaa(path).parts)
 
 
 @pytest.mark.parametrize("kind", ["zip", "gz"])

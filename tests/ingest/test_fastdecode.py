@@ -246,6 +246,18 @@ def test_real_files(shared_data):
     assert decoded > 10_000
 
 
+def test_lines_starting_like_a_compressed_buffer(tmp_path):
+    # polars would take a piece starting "x^" or "x\x01" (zlib's magic numbers) for a
+    # compressed buffer: such a line, first in the file or in a piece, is a line like any
+    # other (not AIS), read the same by both readers
+    fixes = [tag(type1(), c=EPOCH0), tag(type1(mmsi=SHIP + 1), c=EPOCH0)]
+    lines = ["x^garbage", fixes[0], "x\x01garbage", fixes[1]]
+    path = write_lines(tmp_path / "x.nmea", lines)
+    assert_same(path)
+    res = assert_same_tables(path)
+    assert (res.lines_read, res.accepted, res.rejects) == (4, 2, {"not_ais": 2})
+
+
 def test_empty_of_data(tmp_path):
     parsed = assert_same(write_lines(tmp_path / "a.nmea", ["", "# only a comment"]))
     assert parsed.records.height == 0
