@@ -62,12 +62,13 @@ module handles the previous piece). Each
 piece is judged on its own for the per-record checks; its rejected lines go to the
 quarantine at once, and only a compact frame of candidate fixes (sorted by one Int64 key,
 ``mmsi * 2**33 + second``), the first row of each distinct static report of the piece
-(found by a 64-bit hash, then compared by value) and the payloads of NMEA records are kept.
-The duplicate rules then run once over those: a stable merge of the sorted pieces puts the
-fixes in (mmsi, ts) order, so "same MMSI, same second" fixes are neighbours and only those
-are paired; payload chains are found by grouping payload hashes in a hash table (compiled,
-:func:`mda.ingest.fastkernel.echo_chains`). Lines are looked up again
-only for the records the rules reject.
+(found by a 64-bit hash, then compared by value) and the payload hashes of NMEA records are
+kept. The duplicate rules then run once over those: a stable merge of the sorted pieces
+(or, for a file grouped by vessel, its blocks found piece by piece) puts the fixes in
+(mmsi, ts) order, so "same MMSI, same second" fixes are neighbours and only those are
+paired; payload chains are found by grouping payload hashes in a hash table (compiled,
+:func:`mda.ingest.fastkernel.echo_chains`, in a thread while the fixes are ordered). Lines
+are looked up again only for the records the rules reject.
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ def nmea_origin(lines: pl.DataFrame, base: str) -> pl.DataFrame:
     The payload is not taken from the lines: a line belongs to the record of its first AIS
     sentence, so a part of a message may sit on a line owned by another record (a broken
     sentence glued before it, ``!AAVDM!AIVDM,2,2,...``); the NMEA readers give the payload
-    they decoded as the records' ``_payload`` column instead.
+    they decoded as the records' ``_payload`` column (or its hashes) instead.
     """
     raw = pl.col(s.RAW)
     per_line = lines.select(

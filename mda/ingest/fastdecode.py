@@ -2,7 +2,9 @@
 
 :func:`parse_nmea_fast` gives exactly what :func:`mda.ingest.nmea.parse_nmea_slow` gives
 (same records, lines, reasons and skipped counts; a test checks it on real, generated and
-mutated files), and adds each record's payload and source label for
+mutated files), except that each record's payload comes as two hashes
+(``_payload_hash``, ``_payload_check``: :func:`mda.ingest.fastkernel.hash_texts`, computed
+while decoding; the text is never built), and adds its source label for
 :func:`mda.ingest._records.finalize`.
 
 How: the file is read in pieces of about :data:`PIECE_BYTES` cut at line ends (memory holds
@@ -32,8 +34,9 @@ Per piece:
    the reader holds pending, go to the reader.
 4. Units are decoded in bulk (position reports and type 5 by the compiled
    :mod:`mda.ingest.fastkernel`, type 24 by :mod:`mda.ingest.fastbits`, both bit for bit
-   as pyais) and merged with the reader's records in the order the reader would have made
-   them.
+   as pyais; a static payload repeated in the piece, as every vessel repeats its type 5
+   and 24, decoded once) and merged with the reader's records in the order the reader
+   would have made them.
 """
 
 from __future__ import annotations
@@ -646,7 +649,8 @@ def parse_nmea_fast(path: Path, piece_bytes: int | None = None) -> r.Chunked:
     piece by piece (each piece is parsed in a worker thread while the caller handles the
     one before).
 
-    The records also carry ``_payload`` and ``_label`` (the source label used by the
-    deduplication), so :func:`mda.ingest._records.finalize` need not re-read the lines.
+    The records also carry the payload hashes (``_payload_hash``, ``_payload_check``) and
+    ``_label`` (the source label used by the deduplication), so
+    :func:`mda.ingest._records.finalize` need not re-read the lines.
     """
     return r.Chunked(read_ahead(_parts(Path(path), piece_bytes or PIECE_BYTES)))
