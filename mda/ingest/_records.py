@@ -536,11 +536,11 @@ def _blocky(key: pl.Series) -> bool:
     return not key.null_count() and _blocks(key).len() * _BLOCK_ROWS <= key.len()
 
 
-def _block_order(key: pl.Series, start: pl.Series | None = None) -> pl.Series | None:
-    """Rows of ``key`` in key order, ties in row order, when they come in few blocks whose
-    key ranges do not overlap: the blocks in order of their first key, one pass instead of
-    a sort. None otherwise. ``start``: the blocks when known (:func:`_blocks`)."""
-    if key.null_count():
+def _block_list(key: pl.Series, start: pl.Series | None = None) -> pl.DataFrame | None:
+    """``start``, ``end`` (rows) of the blocks of ``key`` in key order, when the keys come in
+    few blocks (:func:`_blocks`; ``start``: the blocks when known) whose key ranges do not
+    overlap; None otherwise."""
+    if key.null_count() or not key.len():
         return None
     start = _blocks(key) if start is None else start
     if start.len() * _BLOCK_ROWS > key.len():  # (not _blocky: the blocks are needed here)
@@ -552,23 +552,49 @@ def _block_order(key: pl.Series, start: pl.Series | None = None) -> pl.Series | 
     apart = blocks.select((pl.col("last").shift(1) < pl.col("first")).fill_null(True).all())
     if not apart.item():  # (equal keys in two blocks overlap too: their order is row order)
         return None
-    return pl.int_ranges(blocks["start"], blocks["end"], dtype=pl.UInt32, eager=True).explode()
+    return blocks.select("start", "end")
 
 
-def _key_order(keys: pl.Series, runs: pl.Series | None,
-               starts: pl.Series | None = None) -> pl.Series:  # fmt: skip
+def _block_rows(blocks: pl.DataFrame) -> pl.Series:
+    """The rows of the blocks (:func:`_block_list`), block after block."""
+    rows = pl.int_ranges(blocks["start"], blocks["end"], dtype=pl.UInt32, eager=True).explode()
+    return rows.alias("_i")
+
+
+def _block_order(key: pl.Series, start: pl.Series | None = None) -> pl.Series | None:
+    """Rows of ``key`` in key order, ties in row order, when they come in few blocks whose
+    key ranges do not overlap: the blocks in order of their first key, one pass instead of
+    a sort. None otherwise. ``start``: the blocks when known (:func:`_blocks`)."""
+    blocks = _block_list(key, start)
+    return None if blocks is None else _block_rows(blocks)
+
+
+def _runs_in_place(fixes: pl.DataFrame) -> pl.Series | None:
+    """``_run`` of fixes in blocks (:func:`_block_list`) in their rows' order: neighbours in
+    a block are neighbours in (mmsi, ts) order, and a block's first row never has the key
+    of the row before (a block starts where the key goes down or the MMSI changes). None
+    when the rows of one MMSI and second are not already in (ts, rec_id) order (times
+    finer than a second, out of order), which only a gather can mend."""
+    key = fixes[_KEY]
+    same = (key == key.shift(1)).fill_null(False)
+    run = (same | same.shift(-1).fill_null(False)).alias(_RUN)
+    if not run.any():
+        return run
+    sub = fixes.select(_KEY, s.TS, REC_ID)[run.arg_true()]
+    k, ts, rec = pl.col(_KEY), pl.col(s.TS), pl.col(REC_ID)
+    after = (ts > ts.shift(1)) | ((ts == ts.shift(1)) & (rec > rec.shift(1)))
+    in_order = sub.select(((k != k.shift(1)) | after).fill_null(True).all()).item()
+    return run if in_order else None
+
+
+def _key_order(keys: pl.Series, runs: pl.Series | None) -> pl.Series:
     """Rows of ``keys`` (:func:`_sort_key`, no null) in key order, ties in row order.
     ``runs``, when given, lists the rows sorted by key piece by piece (a sort is faster on
-    sorted runs); without them, keys in few blocks are put in order by blocks
-    (:func:`_block_order`; ``starts``: the blocks when known)."""
-    if runs is None:
-        blocks = _block_order(keys, starts)
-        if blocks is not None:  # (in order by construction)
-            return blocks.alias("_i")
+    sorted runs)."""
     keys = keys.rechunk()  # one chunk: a gather across chunks is slower
     base = runs if runs is not None else pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)
     key = keys.gather(base)
-    if key.is_sorted():  # one piece or blocks (a small file, a NOAA file): that order
+    if key.is_sorted():  # one piece (a small file): that order
         return base.cast(pl.UInt32).alias("_i")
     # a stable sort: polars' (multi-threaded) is faster than numpy's timsort
     merged = key.to_frame(_KEY).with_row_index("_m").sort(_KEY, maintain_order=True)
@@ -587,6 +613,8 @@ def _sort_permutation(fixes: pl.DataFrame, keyed: bool, order: pl.Series | None 
     range) a slower sort by (mmsi, ts, rec_id).
     """
     if keyed:
+        if order is None:
+            order = _block_order(fixes[_KEY])
         perm = order if order is not None else _key_order(fixes[_KEY], None)
         ordered = fixes[_KEY].gather(perm)
         same = ordered == ordered.shift(1)
@@ -881,25 +909,40 @@ class _Collector:
         # the fixes are put in key order; the echoes are then taken out of that order
         with ThreadPoolExecutor(1) as pool:
             echo_job = pool.submit(_echo_reps, payloads)
-            starts = self._block_starts(fixes[_KEY]) if self.keyed and runs is None else None
-            order = _key_order(fixes[_KEY], runs, starts) if self.keyed else None
+            blocks = in_place = order = None
+            if self.keyed and runs is None:  # a file grouped by vessel?
+                blocks = _block_list(fixes[_KEY], self._block_starts(fixes[_KEY]))
+                in_place = _runs_in_place(fixes) if blocks is not None else None
+            if self.keyed and in_place is None:
+                order = _block_rows(blocks) if blocks is not None else _key_order(fixes[_KEY], runs)
             echoes = echo_job.result()
-        plain = fixes
-        if echoes.height:
-            echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
-            is_echo = fixes.select(echo).to_series()
-            if order is not None:
-                order = order.filter(~is_echo.gather(order))
-            else:  # (not keyed: the fixes without the echoes sorted below)
-                plain = fixes.filter(~is_echo)
-        perm = _sort_permutation(plain, self.keyed, order)
-        rows = perm["_i"]
-        plain = plain.drop(_KEY)
-        folds = _position_reps(plain[rows.filter(perm[_RUN])])  # rule 2: rec_id -> kept fix
-        if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
-            # (a permutation that jumps between chunks gathers several times slower)
-            plain = plain.rechunk()
-        plain = _take(plain, rows)
+        if in_place is not None and echoes.height:  # (echoes in blocks: taken out of the order)
+            order, in_place = _block_rows(blocks), None  # type: ignore[arg-type]
+        if blocks is not None and in_place is not None:
+            # a file in blocks (NOAA's daily files): the blocks in key order are the fixes in
+            # (mmsi, ts) order, taken as slices; no permutation of the rows is built
+            plain = fixes.drop(_KEY)
+            folds = _position_reps(plain[in_place.arg_true()])  # rule 2: rec_id -> kept fix
+            starts, ends = blocks["start"].to_list(), blocks["end"].to_list()
+            pieces = [plain.slice(a, b - a) for a, b in zip(starts, ends, strict=True)]
+            plain = pl.concat(pieces, rechunk=False)
+        else:
+            plain = fixes
+            if echoes.height:
+                echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
+                is_echo = fixes.select(echo).to_series()
+                if order is not None:
+                    order = order.filter(~is_echo.gather(order))
+                else:  # (not keyed: the fixes without the echoes sorted below)
+                    plain = fixes.filter(~is_echo)
+            perm = _sort_permutation(plain, self.keyed, order)
+            rows = perm["_i"]
+            plain = plain.drop(_KEY)
+            folds = _position_reps(plain[rows.filter(perm[_RUN])])  # rule 2: rec_id -> kept fix
+            if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
+                # (a permutation that jumps between chunks gathers several times slower)
+                plain = plain.rechunk()
+            plain = _take(plain, rows)
         static_new = self._static_news()
         kept = (
             plain.filter(~pl.col(REC_ID).is_in(folds[REC_ID].implode())) if folds.height else plain

@@ -387,3 +387,40 @@ def test_take_is_a_gather(stretches, n_chunks):
     frame = pl.concat([frame.slice(i, step) for i in range(0, n, step)], rechunk=False)
     rows = pl.Series([i for a, k in stretches for i in range(a, min(a + k, n))], dtype=pl.UInt32)
     assert r._take(frame, rows).equals(frame[rows])
+
+
+@FUZZ
+@given(st.lists(BLOCK, min_size=1, max_size=6))
+def test_fixes_in_blocks_need_no_permutation_when_their_runs_are_in_order(blocks):
+    # a file in blocks is taken block by block; the rows of one MMSI and second found in
+    # place are those of the sort, unless their times (finer than a second) are out of
+    # order, which only the sort mends
+    fixes = _fixes(blocks)
+    listed = r._block_list(fixes[r._KEY])
+    if listed is None:
+        return
+    want = r._sort_permutation(fixes, keyed=True)
+    rows = r._block_rows(listed)
+    run = r._runs_in_place(fixes)
+    if run is None:
+        assert rows.to_list() != want["_i"].to_list()
+    else:
+        assert rows.to_list() == want["_i"].to_list()
+        assert run.gather(rows).to_list() == want[r._RUN].to_list()
+
+
+def test_a_file_in_blocks_reads_as_when_sorted(tmp_path, monkeypatch):
+    # NOAA's daily files come grouped by vessel: pieces of over a thousand fixes in blocks,
+    # with three reports a second (the third repeats the first: a duplicate) and vessels
+    # going on across piece boundaries; taken in place or through the permutation, the
+    # same tables
+    monkeypatch.setattr(cs, "CHUNK_BYTES", 150_000)
+    rows_ = [noaa_row(257000000 + v, 60 * v + k // 3, 60.0 + (k % 3 == 1) * 0.01)
+             for v in (3, 1, 4, 0, 2) for k in range(900)]  # fmt: skip
+    path = tmp_path / "AIS.csv"
+    path.write_text("\n".join([NOAA_HEADER, *rows_]) + "\n")
+    in_place = read_input(path)
+    assert in_place.rejects == {"duplicate": 1500}
+    assert in_place.positions.height == 3000 and in_place.positions[s.MMSI].is_sorted()
+    monkeypatch.setattr(r, "_runs_in_place", lambda fixes: None)
+    same_result(in_place, read_input(path))
