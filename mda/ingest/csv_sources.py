@@ -229,8 +229,8 @@ def _noaa_exprs(typed: bool = False) -> list[pl.Expr]:
         _positive(num["Length"][0]).alias(s.LENGTH_M),
         _positive(num["Width"][0]).alias(s.WIDTH_M),
         _positive(num["Draft"][0]).alias(s.DRAUGHT_M),
-        pl.when(cls.is_in(["A", "a"])).then(pl.lit("A"))
-        .when(cls.is_in(["B", "b"])).then(pl.lit("B"))
+        pl.when((cls == "A") | (cls == "a")).then(pl.lit("A"))  # (faster than is_in)
+        .when((cls == "B") | (cls == "b")).then(pl.lit("B"))
         .otherwise(pl.lit(None, pl.String)).alias(s.AIS_CLASS),
         pl.any_horizontal([b for _, b in num.values()] + [ts_bad, imo_bad, ship_type_bad])
         .alias(_BAD),
