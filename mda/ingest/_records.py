@@ -587,6 +587,18 @@ def _runs_in_place(fixes: pl.DataFrame) -> pl.Series | None:
     return run if in_order else None
 
 
+def _in_blocks(
+    fixes: pl.DataFrame, blocks: pl.DataFrame, run: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Fixes in blocks (:func:`_block_list`) whose runs are in order (``run``:
+    :func:`_runs_in_place`) in (mmsi, ts) order, and rule 2's folds: the blocks in key
+    order are the fixes in order, taken as slices; no permutation of the rows is built."""
+    folds = _position_reps(fixes[run.arg_true()])
+    starts, ends = blocks["start"].to_list(), blocks["end"].to_list()
+    pieces = [fixes.slice(a, b - a) for a, b in zip(starts, ends, strict=True)]
+    return pl.concat(pieces, rechunk=False), folds
+
+
 def _key_order(keys: pl.Series, runs: pl.Series | None) -> pl.Series:
     """Rows of ``keys`` (:func:`_sort_key`, no null) in key order, ties in row order.
     ``runs``, when given, lists the rows sorted by key piece by piece (a sort is faster on
@@ -904,45 +916,7 @@ class _Collector:
         self.fixes = []
         hashes = {_PAYLOAD_HASH: pl.UInt64(), _PAYLOAD_CHECK: pl.UInt64()}
         payloads = _concat(self.payloads, {REC_ID: pl.Int64(), **hashes, s.TS: s.UTC_TS})
-        runs = pl.concat(self.runs) if self.keyed and self.runs and not self.blocky else None
-        # rule 1 (rec_id -> first record of its chain, compiled, without the GIL) runs while
-        # the fixes are put in key order; the echoes are then taken out of that order
-        with ThreadPoolExecutor(1) as pool:
-            echo_job = pool.submit(_echo_reps, payloads)
-            blocks = in_place = order = None
-            if self.keyed and runs is None:  # a file grouped by vessel?
-                blocks = _block_list(fixes[_KEY], self._block_starts(fixes[_KEY]))
-                in_place = _runs_in_place(fixes) if blocks is not None else None
-            if self.keyed and in_place is None:
-                order = _block_rows(blocks) if blocks is not None else _key_order(fixes[_KEY], runs)
-            echoes = echo_job.result()
-        if in_place is not None and echoes.height:  # (echoes in blocks: taken out of the order)
-            order, in_place = _block_rows(blocks), None  # type: ignore[arg-type]
-        if blocks is not None and in_place is not None:
-            # a file in blocks (NOAA's daily files): the blocks in key order are the fixes in
-            # (mmsi, ts) order, taken as slices; no permutation of the rows is built
-            plain = fixes.drop(_KEY)
-            folds = _position_reps(plain[in_place.arg_true()])  # rule 2: rec_id -> kept fix
-            starts, ends = blocks["start"].to_list(), blocks["end"].to_list()
-            pieces = [plain.slice(a, b - a) for a, b in zip(starts, ends, strict=True)]
-            plain = pl.concat(pieces, rechunk=False)
-        else:
-            plain = fixes
-            if echoes.height:
-                echo = pl.col(REC_ID).is_in(echoes[REC_ID].implode())
-                is_echo = fixes.select(echo).to_series()
-                if order is not None:
-                    order = order.filter(~is_echo.gather(order))
-                else:  # (not keyed: the fixes without the echoes sorted below)
-                    plain = fixes.filter(~is_echo)
-            perm = _sort_permutation(plain, self.keyed, order)
-            rows = perm["_i"]
-            plain = plain.drop(_KEY)
-            folds = _position_reps(plain[rows.filter(perm[_RUN])])  # rule 2: rec_id -> kept fix
-            if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
-                # (a permutation that jumps between chunks gathers several times slower)
-                plain = plain.rechunk()
-            plain = _take(plain, rows)
+        plain, echoes, folds = self._in_order(fixes, payloads)
         static_new = self._static_news()
         kept = (
             plain.filter(~pl.col(REC_ID).is_in(folds[REC_ID].implode())) if folds.height else plain
@@ -952,6 +926,47 @@ class _Collector:
         rejects = self._final_rejects(echoes, folds, static_new[REC_ID])
         stations, station_rejects = self._stations(echoes)
         return self._build(positions, static_new, pl.concat([rejects, station_rejects]), stations)
+
+    def _in_order(
+        self, fixes: pl.DataFrame, payloads: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """The fixes that are no echo in (mmsi, ts) order (without ``_key``), the echoes
+        (rule 1: rec_id -> first record of its chain) and the folds (rule 2: rec_id -> kept
+        fix).
+
+        Rule 1 (compiled, without the GIL) runs in a thread while the fixes are put in key
+        order; the echoes are then taken out of that order. A file in blocks (NOAA's daily
+        files) whose runs are in order needs no order at all (:func:`_in_blocks`)."""
+        runs = pl.concat(self.runs) if self.keyed and self.runs and not self.blocky else None
+        with ThreadPoolExecutor(1) as pool:
+            echo_job = pool.submit(_echo_reps, payloads)
+            blocks = in_place = order = None
+            if self.keyed and runs is None:  # a file grouped by vessel?
+                blocks = _block_list(fixes[_KEY], self._block_starts(fixes[_KEY]))
+                in_place = _runs_in_place(fixes) if blocks is not None else None
+            if self.keyed and in_place is None:
+                order = _block_rows(blocks) if blocks is not None else _key_order(fixes[_KEY], runs)
+            echoes = echo_job.result()
+        if blocks is not None and in_place is not None:
+            if not echoes.height:
+                plain, folds = _in_blocks(fixes.drop(_KEY), blocks, in_place)
+                return plain, echoes, folds
+            order = _block_rows(blocks)  # (echoes in blocks: taken out of the order)
+        plain = fixes
+        if echoes.height:
+            is_echo = fixes.select(pl.col(REC_ID).is_in(echoes[REC_ID].implode())).to_series()
+            if order is not None:
+                order = order.filter(~is_echo.gather(order))
+            else:  # (not keyed: the fixes without the echoes sorted below)
+                plain = fixes.filter(~is_echo)
+        perm = _sort_permutation(plain, self.keyed, order)
+        rows = perm["_i"]
+        plain = plain.drop(_KEY)
+        folds = _position_reps(plain[rows.filter(perm[_RUN])])
+        if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
+            # (a permutation that jumps between chunks gathers several times slower)
+            plain = plain.rechunk()
+        return _take(plain, rows), echoes, folds
 
     def _stations(self, echoes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The station table, and (rec_id, reason) of the station reports it folds that
