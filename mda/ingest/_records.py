@@ -102,6 +102,7 @@ _ORIGIN = "_origin"  # code of the record's (source, label) pair (see _Collector
 _PREP = "_prep"  # rec_id of the position row a folded record's position is stored in
 _REP = "_rep"
 _SEC = "_sec"
+_N = "_n"  # lines of a unit (UnitLines)
 _KEY = "_key"
 _RUN = "_run"  # the fix shares (mmsi, second) with a neighbour in (mmsi, ts) order
 _SEQ = "_seq"  # a line's number plus its file's base: the quarantine's order (all inputs)
@@ -185,6 +186,45 @@ REASONS = (
 
 
 @dataclass(frozen=True)
+class UnitLines:
+    """The lines of records that each own one line or two adjacent ones (the fast NMEA
+    reader's units), without a row per line: record ``rec_id[i]`` owns line ``line_no[i]``
+    of ``source_file`` and, when ``n[i]`` is 2, the line after it. ``raw`` holds the text of
+    the piece's lines, the first of them line ``first_line``: only rejected lines' text is
+    ever taken from it."""
+
+    source_file: str
+    rec_id: pl.Series  # Int64
+    line_no: pl.Series  # Int64
+    n: pl.Series  # Int64, 1 or 2
+    raw: pl.Series  # String
+    first_line: int
+
+    def frame(self) -> pl.DataFrame:
+        """(rec_id, line_no, _n), one row per record."""
+        return pl.DataFrame([self.rec_id.alias(REC_ID), self.line_no.alias(s.LINE_NO),
+                             self.n.alias(_N)])  # fmt: skip
+
+    def lines(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """``rows`` (rec_id, line_no, _n and other columns) one row per line, with the
+        line's ``raw`` text and ``source_file``."""
+        second = rows.filter(pl.col(_N) == 2).with_columns(pl.col(s.LINE_NO) + 1)
+        both = pl.concat([rows, second]) if second.height else rows
+        at = both[s.LINE_NO] - self.first_line
+        return both.drop(_N).with_columns(
+            self.raw.gather(at).alias(s.RAW), pl.lit(self.source_file).alias(s.SOURCE_FILE)
+        )
+
+
+def all_lines(p: Parsed) -> pl.DataFrame:
+    """:data:`LINES_SCHEMA` rows of every line of ``p``: its ``lines`` and its units'."""
+    if p.units is None:
+        return p.lines
+    unit = p.units.lines(p.units.frame())
+    return pl.concat([s.conform(unit, LINES_SCHEMA), s.conform(p.lines, LINES_SCHEMA)])
+
+
+@dataclass(frozen=True)
 class Parsed:
     """One file (or one piece of a :class:`Chunked` file) after its reader: see the module
     docstring."""
@@ -205,6 +245,9 @@ class Parsed:
     progress: tuple[str, int, int] | None = None
     """(file, bytes read, bytes in all) once this piece is read (see
     :func:`mda.ingest.formats.position`), for a progress bar."""
+    units: UnitLines | None = None
+    """More lines of the piece, those of records owning one or two adjacent lines, kept
+    without a row per line (the fast NMEA reader's); ``lines`` holds the others."""
 
 
 @dataclass(frozen=True)
@@ -702,6 +745,7 @@ class _Collector:
         self.payloads: list[pl.DataFrame] = []  # rec_id, payload hashes, ts of NMEA candidates
         self.statics: list[pl.DataFrame] = []  # _STATIC_ROW: first of each report per piece
         self.cand_lines: list[pl.DataFrame] = []  # lines of pieces not in a span
+        self.unit_lines: list[tuple[UnitLines, pl.DataFrame, int]] = []  # with seq_base
         self.spans: list[_Span] = []
         self.keyed = True  # every piece's fixes carry a sort key (see _sorted_piece)
         self.station_fields: list[pl.DataFrame] = []  # STATION_FIELDS_SCHEMA, every station
@@ -758,6 +802,8 @@ class _Collector:
             if part.raw_of is not None and lines.height:
                 self.fetchers.setdefault(str(lines[s.SOURCE_FILE][0]), part.raw_of)
             self._add_lines(judged, lines)
+            if part.units is not None:
+                self._add_units(judged, part.units)
         clean = judged[s.REASON].null_count() == judged.height
         self._add_candidates(judged, None if clean else judged[s.REASON].is_null())
         return top
@@ -809,13 +855,38 @@ class _Collector:
         elif aligned:
             rejected = lines.with_columns(reason).filter(pl.col(s.REASON).is_not_null())
         else:
-            bad = judged.filter(pl.col(s.REASON).is_not_null()).select(REC_ID, s.REASON)
-            rejected = lines.join(bad, on=REC_ID, maintain_order="left")
+            rejected = lines.join(_bad(judged), on=REC_ID, maintain_order="left")
         if rejected.height:
             self.rejected.append(rejected.select(_QUARANTINE_ROW))
         self.cand_line_count += lines.height - rejected.height
         if lines.height:  # all of them (no copy): final rejects are looked up by rec_id
             self.cand_lines.append(lines.select(REC_ID, s.SOURCE_FILE, s.LINE_NO, s.RAW, _SEQ))
+
+    def _add_units(self, judged: pl.DataFrame, units: UnitLines) -> None:
+        """:meth:`_add_lines` for the lines of a piece's units (``Parsed.units``): only the
+        rejected ones become rows; the units are kept as (rec_id, line_no, _n) for the
+        final rejects."""
+        frame = units.frame().with_columns(pl.col(REC_ID) + self.offset)
+        n_lines = int(units.n.sum())
+        self.lines_read += n_lines
+        if frame.height:
+            last = units.line_no + units.n - 1
+            self.file_lines = max(self.file_lines, int(last.max()))  # type: ignore[arg-type]
+        rejected = 0
+        if judged[s.REASON].null_count() < judged.height:
+            rows = frame.join(_bad(judged), on=REC_ID)
+            if rows.height:
+                self.rejected.append(self._unit_rows(units, rows, self.seq_base))
+                rejected = int(rows[_N].sum())
+        self.cand_line_count += n_lines - rejected
+        self.unit_lines.append((units, frame, self.seq_base))
+
+    @staticmethod
+    def _unit_rows(units: UnitLines, rows: pl.DataFrame, seq_base: int) -> pl.DataFrame:
+        """Quarantine rows (with ``_seq``) of the lines of the units ``rows`` (rec_id,
+        line_no, _n, reason)."""
+        lines = units.lines(rows).with_columns((pl.col(s.LINE_NO) + seq_base).alias(_SEQ))
+        return lines.select(_QUARANTINE_ROW)
 
     def _add_candidates(self, judged: pl.DataFrame, keep: pl.Series | None) -> None:
         """Keep what the rules need of the candidates: the rows of ``judged`` where ``keep``
@@ -1072,6 +1143,10 @@ class _Collector:
         for span in self.spans:
             rows = rejects.filter(pl.col(REC_ID).is_between(span.rec_lo, span.rec_hi))
             parts.append(_span_rows(span, rows))
+        for units, frame, seq_base in self.unit_lines:
+            rows = frame.join(rejects, on=REC_ID)
+            if rows.height:
+                parts.append(self._unit_rows(units, rows, seq_base))
         return pl.concat(parts, how="vertical_relaxed") if parts else s.empty(s.QUARANTINE_SCHEMA)
 
     def _build(
@@ -1142,6 +1217,12 @@ def _codes_by_hash(rows: pl.DataFrame, table: pl.DataFrame) -> pl.Series | None:
     back = table[at]  # the table row each row got: its keys must be the row's
     same = rows.select(pl.all_horizontal(pl.col(k).eq_missing(back[k]) for k in keys).all())
     return back[_ORIGIN].alias(_ORIGIN) if same.item() else None
+
+
+def _bad(judged: pl.DataFrame) -> pl.DataFrame:
+    """(rec_id, reason) of the rejected records of a piece (its columns first, then the
+    rows: only those two columns are copied)."""
+    return judged.select(REC_ID, s.REASON).filter(pl.col(s.REASON).is_not_null())
 
 
 def _first_statics(rows: pl.DataFrame) -> pl.DataFrame:

@@ -566,16 +566,13 @@ class _Pieces:
         out = _Columns(len(g_fast) + len(g_slow))
         _Records(self.path, buf, sent, out).units(units, g_fast)
         _add_slow(out, self.path, parsed, g_slow)
-        rec_of_line = np.full(lines.len(), -1, dtype=np.int64)
-        rec_of_line[first] = g_fast
-        rec_of_line[first[n == 2] + 1] = g_fast[n == 2]
-        at = np.flatnonzero(rec_of_line >= 0)
-        unit_lines = pl.DataFrame(
-            {
-                s.LINE_NO: at + (self.lines + 1),
-                s.RAW: lines.gather(at),
-                r.REC_ID: rec_of_line[at] + self.records,
-            }
+        unit_lines = r.UnitLines(  # (no row per line: their text is taken only if rejected)
+            source_file=str(self.path),
+            rec_id=pl.Series(g_fast + self.records, dtype=pl.Int64),
+            line_no=pl.Series(first + (self.lines + 1), dtype=pl.Int64),
+            n=pl.Series(n, dtype=pl.Int64),
+            raw=lines,
+            first_line=self.lines + 1,
         )
         self.lines += lines.len()
         self.unit_lines += int(n.sum())
@@ -591,10 +588,10 @@ class _Pieces:
         return self._parsed(out, parsed, messages, g_slow, None, None)
 
     def _parsed(self, out: _Columns, parsed: r.Parsed, messages: list, g_slow: np.ndarray,
-                unit_lines: pl.DataFrame | None, read: tuple[int, int] | None
+                unit_lines: r.UnitLines | None, read: tuple[int, int] | None
                 ) -> r.Parsed:  # fmt: skip
-        """A piece: ``out``'s records and the lines of the units and of the reader's
-        records (``parsed`` from :meth:`NmeaReader.drain`, ``g_slow`` their positions);
+        """A piece: ``out``'s records, the lines of the reader's records (``parsed`` from
+        :meth:`NmeaReader.drain`, ``g_slow`` their positions) and those of the units;
         ``read``: how far the file had been read with it."""
         base = self.records
         # the reader's (reader-local) record ids -> the file's: its records of this piece
@@ -605,12 +602,7 @@ class _Pieces:
         reader_lines = parsed.lines.select(s.LINE_NO, s.RAW).with_columns(
             pl.Series(r.REC_ID, rec)
         )
-        lines = reader_lines
-        if unit_lines is not None:
-            # (not merged into line order: nothing after needs it, and the merge copied
-            # every line's text)
-            lines = pl.concat([unit_lines, reader_lines], rechunk=False)
-        lines = lines.select(pl.lit(str(self.path)).alias(s.SOURCE_FILE), pl.all())
+        lines = reader_lines.select(pl.lit(str(self.path)).alias(s.SOURCE_FILE), pl.all())
         stations = parsed.stations
         if stations is not None and stations.height:
             st_rec = to_file[stations[r.REC_ID].to_numpy() - local]
@@ -619,7 +611,7 @@ class _Pieces:
         self.records += records.height
         progress = None if read is None else (str(self.path), *read)
         return r.Parsed(records=records, lines=lines, skipped=parsed.skipped, stations=stations,
-                        progress=progress)  # fmt: skip
+                        progress=progress, units=unit_lines)  # fmt: skip
 
 
 def _scanned(path: Path, piece_bytes: int) -> Iterator[

@@ -24,7 +24,7 @@ def joined(item: r.Parsed | r.Chunked) -> r.Parsed:
     stations = [p.stations for p in parts if p.stations is not None and p.stations.height]
     return r.Parsed(
         records=pl.concat([p.records for p in parts]),
-        lines=pl.concat([p.lines for p in parts]).sort(s.LINE_NO),
+        lines=pl.concat([r.all_lines(p) for p in parts]).sort(s.LINE_NO),
         skipped=skipped,
         stations=pl.concat(stations) if stations else None,
     )

@@ -458,6 +458,11 @@ def test_rejects_on_the_vectorised_path(tmp_path):
     reasons = parsed.records[s.REASON].drop_nulls().to_list()
     assert {"unsupported_type", "bad_bit_count"} <= set(reasons)
     assert unit_lines(tmp_path / "a.nmea") >= 6
+    # the units' rejected lines reach the quarantine with their text, both lines of a
+    # 2-part unit, as the pyais reader's do
+    res = assert_same_tables(tmp_path / "a.nmea")
+    quarantined = res.quarantine.filter(pl.col(s.REASON) == "unsupported_type")[s.RAW]
+    assert set(t8) <= set(quarantined.to_list())
 
 
 def test_one_sentence_type5(tmp_path):
