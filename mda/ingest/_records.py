@@ -1144,9 +1144,13 @@ class _Collector:
             rows = rejects.filter(pl.col(REC_ID).is_between(span.rec_lo, span.rec_hi))
             parts.append(_span_rows(span, rows))
         for units, frame, seq_base in self.unit_lines:
-            rows = frame.join(rejects, on=REC_ID)
-            if rows.height:
-                parts.append(self._unit_rows(units, rows, seq_base))
+            if not frame.height:
+                continue
+            lo, hi = frame[REC_ID].min(), frame[REC_ID].max()  # (a piece's records)
+            mine = rejects.filter(pl.col(REC_ID).is_between(lo, hi))
+            found = frame.join(mine, on=REC_ID) if mine.height else frame.clear()
+            if found.height:
+                parts.append(self._unit_rows(units, found, seq_base))
         return pl.concat(parts, how="vertical_relaxed") if parts else s.empty(s.QUARANTINE_SCHEMA)
 
     def _build(
