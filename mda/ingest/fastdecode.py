@@ -4,8 +4,10 @@
 (same records, lines, reasons and skipped counts; a test checks it on real, generated and
 mutated files), except that each record's payload comes as two hashes
 (``_payload_hash``, ``_payload_check``: :func:`mda.ingest.fastkernel.hash_texts`, computed
-while decoding; the text is never built), and adds its source label for
-:func:`mda.ingest._records.finalize`.
+while decoding; the text is never built) and that the lines of the units come as
+``Parsed.units`` (:class:`mda.ingest._records.UnitLines`, one row per unit, not per line;
+:func:`mda.ingest._records.all_lines` gives every line), and adds each record's source label
+for :func:`mda.ingest._records.finalize`.
 
 How: the file is read in pieces of about :data:`PIECE_BYTES` cut at line ends (memory holds
 the pieces in hand, not the file's text; the lines the pyais reader reads, usually a few
