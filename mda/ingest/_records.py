@@ -466,7 +466,8 @@ def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
     first in compiled code (:func:`mda.ingest.fastkernel.echo_chains`) and the second is
     checked to be equal within each group; should two payloads ever share the first hash,
     the rule runs on both (:func:`_echo_reps_by_pair`). Two different payloads share both
-    with a chance of about 2**-128 per pair.
+    with a chance of about 2**-128 per pair; the hashes are keyed for each process
+    (:data:`mda.ingest.fastkernel.SEED`), so no payload can be made to share them.
     """
     d = cand.filter(pl.col(_PAYLOAD_HASH).is_not_null() & pl.col(s.TS).is_not_null())
     if not d.height:

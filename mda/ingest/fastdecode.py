@@ -444,7 +444,8 @@ class _Records:
         else:
             n_chars = fk.frozen(np.full(len(at), 28))
             hashes = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
-            fk.hash_payloads(self.buf, fk.frozen(at), n_chars, fk.frozen(at), n_chars, *hashes)
+            fk.hash_payloads(self.buf, fk.frozen(at), n_chars, fk.frozen(at), n_chars, fk.SEED,
+                             *hashes)  # fmt: skip
             self.out.add_hashes(g, hashes)
             repeats = _repeats(hashes)
             if repeats is None:

@@ -42,6 +42,10 @@ import polars as pl
 from numba import njit
 
 _BANG, _COMMA, _STAR, _BACKSLASH = 33, 44, 42, 92
+SEED = np.frombuffer(os.urandom(16), dtype=np.uint64).copy()
+"""The payload hashes' keys, drawn for each process: the hashes agree within a run, and
+nobody can make two payloads share them by design (a spoofed message folded into a real
+one as its echo, or given its static fields)."""
 
 
 @njit(cache=True, inline="always")
@@ -341,14 +345,15 @@ def _fmix(h):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _hash_words(w, n_chars: int):  # type: ignore[no-untyped-def]
-    """Two independent 64-bit hashes of a payload of ``n_chars`` characters held as 6-bit
-    values in the 48-bit words ``w`` (:func:`_put_char`; the bits after the last
-    character zero). A payload is its characters: equal payloads give equal hashes, and
-    two different payloads share both hashes with a chance of about 2**-128."""
+def _hash_words(w, n_chars: int, seed):  # type: ignore[no-untyped-def]
+    """Two independent 64-bit hashes, keyed by ``seed`` (:data:`SEED`), of a payload of
+    ``n_chars`` characters held as 6-bit values in the 48-bit words ``w``
+    (:func:`_put_char`; the bits after the last character zero). A payload is its
+    characters: equal payloads give equal hashes, and two different payloads share both
+    hashes with a chance of about 2**-128."""
     n = np.uint64(n_chars)
-    h1 = np.uint64(0x9E3779B97F4A7C15) ^ n
-    h2 = np.uint64(0xD6E8FEB86659FD93) + n
+    h1 = seed[0] ^ n
+    h2 = seed[1] + n
     for k in range((n_chars + 7) // 8):
         x = np.uint64(w[k])
         h1 = _fmix(h1 ^ x)
@@ -357,7 +362,7 @@ def _hash_words(w, n_chars: int):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def hash_payloads(buf, at1, len1, at2, n_chars, hash1, hash2):  # type: ignore[no-untyped-def]
+def hash_payloads(buf, at1, len1, at2, n_chars, seed, hash1, hash2):  # type: ignore[no-untyped-def]
     """:func:`_hash_words` of payloads of ``n_chars`` armoured characters, ``len1`` of them
     at ``at1`` and the rest at ``at2``, into ``hash1`` and ``hash2``."""
     top = 0
@@ -369,11 +374,11 @@ def hash_payloads(buf, at1, len1, at2, n_chars, hash1, hash2):  # type: ignore[n
         for k in range(n_chars[r]):
             c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
             _put_char(w, k, c)
-        hash1[r], hash2[r] = _hash_words(w, n_chars[r])
+        hash1[r], hash2[r] = _hash_words(w, n_chars[r], seed)
 
 
 @njit(cache=True, nogil=True)
-def decode_positions(buf, payload_at, g, values, valid, hash1, hash2):  # type: ignore[no-untyped-def]
+def decode_positions(buf, payload_at, g, values, valid, seed, hash1, hash2):  # type: ignore[no-untyped-def]
     """Fields of the 168-bit type 1/2/3/18 reports whose 28 payload characters start at
     ``payload_at`` (checked armoured characters), written at record positions ``g``.
 
@@ -389,7 +394,7 @@ def decode_positions(buf, payload_at, g, values, valid, hash1, hash2):  # type: 
         at = payload_at[r]
         for k in range(28):
             _put_char(w, k, buf[at + k])
-        hash1[r], hash2[r] = _hash_words(w, 28)
+        hash1[r], hash2[r] = _hash_words(w, 28, seed)
         t = _field(w, 0, 6)
         b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
         i = g[r]
@@ -423,7 +428,7 @@ def _text(w, start: int, out, r: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-def]
+def decode_static5(buf, at1, len1, at2, ship_types, seed):  # type: ignore[no-untyped-def]
     """Fields of 424-bit type 5 reports: 71 payload characters, ``len1`` of them at
     ``at1`` and the rest at ``at2`` (a second part). ``ship_types`` maps the 8-bit code to
     pyais's ship type.
@@ -451,7 +456,7 @@ def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-
         for k in range(71):
             c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
             _put_char(w, k, c)
-        hash1[r], hash2[r] = _hash_words(w, 71)
+        hash1[r], hash2[r] = _hash_words(w, 71, seed)
         msg_type[r] = _field(w, 0, 6)
         mmsi[r] = _field(w, 8, 30)
         imo[r] = _field(w, 40, 30)
@@ -642,7 +647,8 @@ def positions(
 
     def part(ab: tuple[int, int]) -> None:
         a, b = ab
-        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, hash1[a:b], hash2[a:b])
+        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, SEED, hash1[a:b],
+                         hash2[a:b])  # fmt: skip
 
     with ThreadPoolExecutor(len(parts)) as pool:
         list(pool.map(part, parts))
@@ -658,7 +664,8 @@ def hash_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     joined = texts.str.join("").item() if len(n_chars) else ""
     buf = np.frombuffer(bytearray(joined.encode("ascii") + bytes(1)), dtype=np.uint8)
     hash1, hash2 = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
-    hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), hash1, hash2)
+    hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), SEED, hash1,
+                  hash2)  # fmt: skip
     return hash1, hash2
 
 
@@ -669,7 +676,7 @@ def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
 
     def part(ab: tuple[int, int]) -> tuple[np.ndarray, ...]:
         a, b = ab
-        return decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types)  # type: ignore[no-any-return]
+        return decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types, SEED)  # type: ignore[no-any-return]
 
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(part, parts))
@@ -726,9 +733,9 @@ def warm_up() -> threading.Thread:
                      np.zeros(64, dtype=np.int64), 0)  # fmt: skip
         h = np.zeros(1, dtype=np.uint64)
         decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
-                         for _ in range(8)), h, h)  # fmt: skip
-        hash_payloads(buf, fixed, fixed, fixed, fixed, h, h)
-        decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64))
+                         for _ in range(8)), SEED, h, h)  # fmt: skip
+        hash_payloads(buf, fixed, fixed, fixed, fixed, SEED, h, h)
+        decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64), SEED)
         echo_chains(frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0)
 
     thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)

@@ -303,3 +303,19 @@ def test_echo_chains_report_where_each_hash_began():
     # hash 5: rows 0 (t 0), 3 (t 30), 2 (t 70) in time order, one chain folded into rec 10
     assert rows.tolist() == [0, 3, 2] and rep.tolist() == [10, 10, 10]
     assert first.tolist() == [0, 0, 0]
+
+
+def test_payload_hashes_are_keyed_for_each_process():
+    # the keys are drawn when the process starts: nobody can prepare a payload that shares
+    # a real one's hashes (to pass for its echo, or take its static fields); within a run
+    # the hashes agree (the tests above and the fast-vs-pyais checks)
+    import subprocess
+    import sys
+
+    code = (
+        "import polars as pl; from mda.ingest.fastkernel import hash_texts;"
+        "print(*(int(h[0]) for h in hash_texts(pl.Series(['13u?etPv2;0n:dDPwUM1U1Cb069D']))))"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]  # fmt: skip
+    assert len(runs[0]) == 2 and runs[0] != runs[1]
