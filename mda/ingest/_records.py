@@ -575,11 +575,6 @@ def _blocks(key: pl.Series) -> pl.Series:
     return key.to_frame(_KEY).select(starts.fill_null(True).arg_true()).to_series()
 
 
-def _blocky(key: pl.Series) -> bool:
-    """True when the rows of ``key`` come in few blocks (:data:`_BLOCK_ROWS`)."""
-    return not key.null_count() and _blocks(key).len() * _BLOCK_ROWS <= key.len()
-
-
 def _block_list(key: pl.Series, start: pl.Series | None = None) -> pl.DataFrame | None:
     """``start``, ``end`` (rows) of the blocks of ``key`` in key order, when the keys come in
     few blocks (:func:`_blocks`; ``start``: the blocks when known) whose key ranges do not
@@ -587,7 +582,7 @@ def _block_list(key: pl.Series, start: pl.Series | None = None) -> pl.DataFrame 
     if key.null_count() or not key.len():
         return None
     start = _blocks(key) if start is None else start
-    if start.len() * _BLOCK_ROWS > key.len():  # (not _blocky: the blocks are needed here)
+    if start.len() * _BLOCK_ROWS > key.len():  # (too many blocks)
         return None
     end = start.shift(-1, fill_value=key.len())
     blocks = pl.DataFrame(
@@ -605,11 +600,11 @@ def _block_rows(blocks: pl.DataFrame) -> pl.Series:
     return rows.alias("_i")
 
 
-def _block_order(key: pl.Series, start: pl.Series | None = None) -> pl.Series | None:
+def _block_order(key: pl.Series) -> pl.Series | None:
     """Rows of ``key`` in key order, ties in row order, when they come in few blocks whose
     key ranges do not overlap: the blocks in order of their first key, one pass instead of
-    a sort. None otherwise. ``start``: the blocks when known (:func:`_blocks`)."""
-    blocks = _block_list(key, start)
+    a sort. None otherwise."""
+    blocks = _block_list(key)
     return None if blocks is None else _block_rows(blocks)
 
 
@@ -752,7 +747,7 @@ class _Collector:
         self.station_fields: list[pl.DataFrame] = []  # STATION_FIELDS_SCHEMA, every station
         self.station_rows: list[pl.DataFrame] = []  # _STATION_ROW of station candidates
         self.runs: list[pl.Series] = []  # rows of self.fixes sorted by key, piece by piece
-        self.blocky = False  # a piece's fixes came in blocks (_blocky): no runs, blocks at the end
+        self.blocky = False  # a piece's fixes came in few blocks: no runs, blocks at the end
         self.starts: list[pl.Series | None] = []  # each piece's _blocks (rows of self.fixes)
 
     # --- per piece ---------------------------------------------------------------------
@@ -791,6 +786,7 @@ class _Collector:
             )
         reason = _common_reason(self.day, stations is not None)
         judged = judged.with_columns(reason.alias(s.REASON))
+        clean = judged[s.REASON].null_count() == judged.height
         if part.one_line is not None:
             self._add_one_line(judged, *part.one_line, part.raw_of)
         else:
@@ -802,10 +798,10 @@ class _Collector:
                 self.file_lines = max(self.file_lines, int(lines[s.LINE_NO].max()))  # type: ignore[arg-type]
             if part.raw_of is not None and lines.height:
                 self.fetchers.setdefault(str(lines[s.SOURCE_FILE][0]), part.raw_of)
-            self._add_lines(judged, lines)
+            bad = None if clean else _bad(judged)  # (rec_id, reason) of the rejected records
+            self._add_lines(judged, lines, bad)
             if part.units is not None:
-                self._add_units(judged, part.units)
-        clean = judged[s.REASON].null_count() == judged.height
+                self._add_units(part.units, bad)
         self._add_candidates(judged, None if clean else judged[s.REASON].is_null())
         return top
 
@@ -845,25 +841,27 @@ class _Collector:
             self.rejected.append(_span_rows(span, rejected))
         self.cand_line_count += judged.height - rejected.height
 
-    def _add_lines(self, judged: pl.DataFrame, lines: pl.DataFrame) -> None:
-        """Quarantine the lines of rejected records; keep the lines for the candidates'
-        later fates. Only the rejected lines are copied."""
+    def _add_lines(
+        self, judged: pl.DataFrame, lines: pl.DataFrame, bad: pl.DataFrame | None
+    ) -> None:
+        """Quarantine the lines of rejected records (``bad``: their rec_id and reason,
+        None when there are none); keep the lines for the candidates' later fates. Only the
+        rejected lines are copied."""
         reason = judged[s.REASON]
-        n_rejected = reason.len() - reason.null_count()
         aligned = lines.height == judged.height and lines[REC_ID].equals(judged[REC_ID])
-        if not n_rejected:
+        if bad is None:
             rejected = lines.clear().with_columns(pl.lit(None, pl.String).alias(s.REASON))
         elif aligned:
             rejected = lines.with_columns(reason).filter(pl.col(s.REASON).is_not_null())
         else:
-            rejected = lines.join(_bad(judged), on=REC_ID, maintain_order="left")
+            rejected = lines.join(bad, on=REC_ID, maintain_order="left")
         if rejected.height:
             self.rejected.append(rejected.select(_QUARANTINE_ROW))
         self.cand_line_count += lines.height - rejected.height
         if lines.height:  # all of them (no copy): final rejects are looked up by rec_id
             self.cand_lines.append(lines.select(REC_ID, s.SOURCE_FILE, s.LINE_NO, s.RAW, _SEQ))
 
-    def _add_units(self, judged: pl.DataFrame, units: UnitLines) -> None:
+    def _add_units(self, units: UnitLines, bad: pl.DataFrame | None) -> None:
         """:meth:`_add_lines` for the lines of a piece's units (``Parsed.units``): only the
         rejected ones become rows; the units are kept as (rec_id, line_no, _n) for the
         final rejects."""
@@ -874,8 +872,8 @@ class _Collector:
             last = units.line_no + units.n - 1
             self.file_lines = max(self.file_lines, int(last.max()))  # type: ignore[arg-type]
         rejected = 0
-        if judged[s.REASON].null_count() < judged.height:
-            rows = frame.join(_bad(judged), on=REC_ID)
+        if bad is not None:
+            rows = frame.join(bad, on=REC_ID)
             if rows.height:
                 self.rejected.append(self._unit_rows(units, rows, self.seq_base))
                 rejected = int(rows[_N].sum())
@@ -933,7 +931,7 @@ class _Collector:
         before = sum(f.height for f in self.fixes)
         starts = _blocks(key) if key.len() >= _BLOCKY_PIECE and not key.null_count() else None
         self.starts.append(None if starts is None else starts.cast(pl.Int64) + before)
-        if starts is not None and starts.len() * _BLOCK_ROWS <= key.len():  # (_blocky)
+        if starts is not None and starts.len() * _BLOCK_ROWS <= key.len():  # few blocks
             self.blocky = True  # (put in order by blocks at the end)
         elif not self.blocky:
             order = key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]
@@ -1037,8 +1035,8 @@ class _Collector:
         folds = _position_reps(plain[rows.filter(perm[_RUN])])
         if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
             # (a permutation that jumps between chunks gathers several times slower)
-            plain = plain.rechunk()
-        return _take(plain, rows), echoes, folds
+            return plain.rechunk()[rows], echoes, folds
+        return _take(plain, rows), echoes, folds  # (blocks may be taken as slices)
 
     def _stations(self, echoes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The station table, and (rec_id, reason) of the station reports it folds that

@@ -381,7 +381,7 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
         text_fields = {k: _text(v) for k, v in texts.items()}
     else:  # the texts of each distinct payload converted once
         first, inverse = repeats
-        text_fields = {k: _text(v[first]).gather(inverse) for k, v in texts.items()}
+        text_fields = _spread({k: _text(v[first]) for k, v in texts.items()}, inverse)
     fields = {
         s.MMSI: mmsi,
         s.MSG_TYPE: msg_type,
