@@ -11,3 +11,6 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 uv sync --frozen --quiet
 export UV_NO_SYNC=1  # synced above: `uv run` need not check (and recompile) again
+# the NMEA kernels compiled ahead of time (about 30 s when their source or NumPy changed;
+# without them every `mda ingest` of NMEA spends ~0.4 s loading numba, same results)
+uv run python -m mda.ingest.fastkernel --quiet || true

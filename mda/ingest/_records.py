@@ -364,7 +364,7 @@ def _payload_hashes(records: pl.DataFrame) -> list[pl.Series | pl.Expr]:
     payload = records[_PAYLOAD] if _PAYLOAD in records.columns else None
     if payload is None or payload.null_count() == payload.len():
         return [pl.lit(None, pl.UInt64).alias(name) for name in names]
-    from mda.ingest.fastkernel import hash_texts  # (numba: imported when needed)
+    from mda.ingest.fastkernel import hash_texts  # (the kernels: loaded when needed)
 
     valid = payload.is_not_null()
     return [
@@ -472,7 +472,7 @@ def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
     d = cand.filter(pl.col(_PAYLOAD_HASH).is_not_null() & pl.col(s.TS).is_not_null())
     if not d.height:
         return pl.DataFrame(schema={REC_ID: pl.Int64(), _REP: pl.Int64()})
-    from mda.ingest.fastkernel import echo_chains, frozen  # (numba: imported when needed)
+    from mda.ingest.fastkernel import echo_chains, frozen  # (the kernels: loaded when needed)
 
     if not d[REC_ID].is_sorted():
         d = d.sort(REC_ID)

@@ -1,4 +1,4 @@
-"""Compiled loops (numba) for the NMEA fast path.
+"""Compiled loops for the NMEA fast path, and the Python around them.
 
 :func:`scan_simple` reads the lines in the common forms, a bare sentence
 (``!AIVDM,1,1,,A,<payload>,0*hh``), after a tag block of a time, a station and other
@@ -22,529 +22,50 @@ with pyais's integer arithmetic: lat/lon ``((10 v + 3) // 6) / 1e6``, speed and 
 ``v / 10``. :func:`echo_chains` applies the same-transmission rule to payload hashes.
 
 All release the GIL: :func:`scan_lines`, :func:`positions` and :func:`statics5` run them
-over parts of the input in threads, one per core. Compiled once per machine and cached
-beside this file (numba ``cache=True``); the first call after installation takes a few
-seconds, and every process loads them once (:func:`warm_up`).
+over parts of the input in threads, one per core.
+
+Where the machine code comes from (:func:`kernels`): the functions are written for numba
+in :mod:`mda.ingest._kernels`. :func:`build` compiles them ahead of time (numba's
+``pycc``) into an extension module under :func:`built_dir`, named by a hash of that source
+and of the Python and NumPy it is built for (``python -m mda.ingest.fastkernel``;
+``scripts/bootstrap.sh`` runs it). A process that finds it loads it in about a
+millisecond, without importing numba; otherwise numba compiles the functions just in time
+(cached beside their source: a few seconds after installation, then ~0.4 s in every
+process to import numba and load them). ``MDA_KERNELS=jit`` always takes numba's way. The
+built module checks nothing of its arguments, so every call to it goes through a guard
+that compares each array's dtype, dimensions, layout and writability with those it was
+compiled for (:func:`_sample_args`) and raises TypeError on a mismatch, where numba would
+compile another version.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.machinery
 import importlib.util
 import itertools
+import logging
 import os
+import platform
 import sys
+import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import polars as pl
-from numba import njit
 
-_BANG, _COMMA, _STAR, _BACKSLASH = 33, 44, 42, 92
+log = logging.getLogger(__name__)
+
 SEED = np.frombuffer(os.urandom(16), dtype=np.uint64).copy()
 """The payload hashes' keys, drawn for each process: the hashes agree within a run, and
 nobody can make two payloads share them by design (a spoofed message folded into a real
 one as its echo, or given its static fields)."""
-
-
-@njit(cache=True, inline="always")
-def _hex(c: int) -> int:
-    """Value of a hex digit character, -1 for any other byte."""
-    if 48 <= c <= 57:
-        return c - 48
-    if 65 <= c <= 70:
-        return c - 55
-    if 97 <= c <= 102:
-        return c - 87
-    return -1
-
-
-@njit(cache=True, inline="always")
-def _printable(c: int) -> bool:
-    """A byte of a sequence id or channel field: printable ASCII without ``\\ ! $ * ,``."""
-    return 32 <= c <= 126 and c != 92 and c != 33 and c != 36 and c != 42 and c != 44
-
-
-ARMOURED = np.zeros(256, dtype=np.bool_)
-"""The payload characters (``0``-``W`` and `````-``w``), by byte."""
-ARMOURED[48:88] = True
-ARMOURED[96:120] = True
-
-
-@njit(cache=True, inline="always")
-def _talker(c: int) -> bool:
-    return 65 <= c <= 90 or 48 <= c <= 57 or c == 45
-
-
-@njit(cache=True, inline="always")
-def _epoch(buf, q: int, end: int, epoch_min: int, epoch_max: int):  # type: ignore[no-untyped-def]
-    """The epoch ``<9-13 digits>[.<digits>]`` at ``q`` (before ``end``), as
-    :func:`mda.ingest.fastscan.epoch_us` reads it: (where it ends, microseconds or -1 when
-    outside the years the reader accepts); where it ends is -1 when it is no epoch."""
-    value, k = 0, q
-    while k < end and 48 <= buf[k] <= 57 and k - q < 14:
-        value = value * 10 + (buf[k] - 48)
-        k += 1
-    if k - q < 9 or k - q > 13:
-        return -1, -1
-    micros = 0
-    if k < end and buf[k] == 46:  # a fraction: its first six digits are microseconds
-        k += 1
-        f, scale = k, 100_000
-        while k < end and 48 <= buf[k] <= 57:
-            if k - f < 6:
-                micros += (buf[k] - 48) * scale
-                scale //= 10
-            k += 1
-        if k == f:
-            return -1, -1
-    if value >= 100_000_000_000:  # milliseconds (a fraction is then ignored)
-        secs, micros = value // 1000, (value % 1000) * 1000
-    else:
-        secs = value
-    if epoch_min <= secs < epoch_max:
-        return k, secs * 1_000_000 + micros
-    return k, -1
-
-
-@njit(cache=True, nogil=True)
-def scan_simple(buf, offsets, lengths, epoch_min, epoch_max):  # type: ignore[no-untyped-def]
-    """Lines of the common forms (see the module docstring).
-
-    Returns ``(simple, n, idx, ok, payload_at, plen, count, num, fill, head, key, tagged,
-    ts, station_at, station_len)``: ``simple`` flags every line taken; the other arrays hold
-    the ``n`` taken lines in file order (their first ``n`` elements) as
-    :func:`mda.ingest.fastscan.scan` names them, ``ts`` in microseconds (-1: no usable
-    time), the tag block's ``s:`` station at byte ``station_at`` (length 0: none).
-    """
-    n_lines = len(offsets)
-    simple = np.zeros(n_lines, dtype=np.bool_)
-    idx = np.empty(n_lines, dtype=np.int64)
-    ok = np.empty(n_lines, dtype=np.bool_)
-    payload_at = np.empty(n_lines, dtype=np.int64)
-    plen = np.empty(n_lines, dtype=np.int64)
-    count = np.empty(n_lines, dtype=np.int8)
-    num = np.empty(n_lines, dtype=np.int8)
-    fill = np.empty(n_lines, dtype=np.int8)
-    head = np.empty(n_lines, dtype=np.int64)
-    key = np.empty(n_lines, dtype=np.int64)
-    tagged = np.empty(n_lines, dtype=np.bool_)
-    ts = np.empty(n_lines, dtype=np.int64)
-    station_at = np.empty(n_lines, dtype=np.int64)
-    station_len = np.empty(n_lines, dtype=np.int64)
-    j = 0
-    for i in range(n_lines):
-        p = offsets[i]
-        end = p + lengths[i]
-        while end > p and (buf[end - 1] == 32 or buf[end - 1] == 9):  # trailing blanks
-            end -= 1
-        o = p
-        t = -1
-        tag_ok = True
-        has_tag = False
-        st_at, st_len = -1, 0
-        if end == p:
-            continue
-        lead = -1
-        if 48 <= buf[p] <= 57:  # a leading epoch, then spaces or tabs
-            k, lead = _epoch(buf, p, end, epoch_min, epoch_max)
-            if k < 0 or k >= end or (buf[k] != 32 and buf[k] != 9):
-                continue
-            while k < end and (buf[k] == 32 or buf[k] == 9):
-                k += 1
-            p = o = k
-        if p < end and buf[p] == _BACKSLASH:  # \<fields>*hh\: c:<9-13 digits>, s:<station>
-            has_tag = True
-            q = p + 1
-            x = 0  # the checksum of the tag body, as it is read
-            value, n_digits, form = 0, 0, True
-            while form:
-                name = q  # a field: <lowercase letters>:<value>
-                while q < end and 97 <= buf[q] <= 122:
-                    x ^= buf[q]
-                    q += 1
-                if q == name or q + 1 >= end or buf[q] != 58:
-                    form = False
-                    break
-                field = buf[name] if q - name == 1 else 0  # c or s, else another field
-                x ^= 58
-                q += 1
-                start = q
-                if field == 99:  # c:
-                    if n_digits:  # a second c: (the reader's rule: no time): other path
-                        form = False
-                        break
-                    while q < end and 48 <= buf[q] <= 57 and q - start < 14:
-                        value = value * 10 + (buf[q] - 48)
-                        x ^= buf[q]
-                        q += 1
-                    n_digits = q - start
-                    if n_digits < 9 or n_digits > 13:
-                        form = False
-                        break
-                elif field != 115:  # another field (g: group, t: text, ...): its value
-                    while q < end and _printable(buf[q]):
-                        x ^= buf[q]
-                        q += 1
-                else:  # s:
-                    if st_at >= 0:
-                        form = False
-                        break
-                    while q < end and _printable(buf[q]):
-                        x ^= buf[q]
-                        q += 1
-                    st_at, st_len = start, q - start
-                    if st_len == 0:
-                        form = False
-                        break
-                if q < end and buf[q] == _COMMA:
-                    x ^= _COMMA
-                    q += 1
-                elif q < end and buf[q] == _STAR:
-                    break
-                else:
-                    form = False
-            if not form or q + 4 > end:
-                continue
-            h1, h2 = _hex(buf[q + 1]), _hex(buf[q + 2])
-            if h1 < 0 or h2 < 0 or buf[q + 3] != _BACKSLASH:
-                continue
-            tag_ok = x == h1 * 16 + h2
-            if value >= 100_000_000_000:  # milliseconds
-                secs, micros = value // 1000, (value % 1000) * 1000
-            else:
-                secs, micros = value, 0
-            if n_digits and epoch_min <= secs < epoch_max:
-                t = secs * 1_000_000 + micros
-            o = q + 4
-        # !xxVDM,n,m,
-        if o + 11 > end or buf[o] != _BANG or not (_talker(buf[o + 1]) and _talker(buf[o + 2])):
-            continue
-        if buf[o + 3] != 86 or buf[o + 4] != 68 or (buf[o + 5] != 77 and buf[o + 5] != 79):
-            continue
-        if buf[o + 6] != _COMMA or buf[o + 8] != _COMMA or buf[o + 10] != _COMMA:
-            continue
-        c_count, c_num = buf[o + 7], buf[o + 9]
-        if not (49 <= c_count <= 50 and 49 <= c_num <= 50):
-            continue
-        x = 0  # the sentence checksum (bytes after "!" up to "*"), as they are read
-        for k in range(o + 1, o + 11):
-            x ^= buf[k]
-        # sequence id, channel
-        q = o + 11
-        while q < end and _printable(buf[q]):
-            x ^= buf[q]
-            q += 1
-        if q >= end or buf[q] != _COMMA:
-            continue
-        q += 1
-        while q < end and _printable(buf[q]):
-            x ^= buf[q]
-            q += 1
-        if q >= end or buf[q] != _COMMA:
-            continue
-        second = q  # the comma ending the channel (the two commas cancel in the checksum)
-        # <payload>,<fill>*hh, then the end of the line or ",<epoch>" and the end
-        q = second + 1
-        while q < end and ARMOURED[buf[q]]:
-            x ^= buf[q]
-            q += 1
-        if q == second + 1 or q + 5 > end or buf[q] != _COMMA or buf[q + 2] != _STAR:
-            continue
-        if q + 5 < end:  # fields after the checksum (satellite feeds, USCG): the first epoch
-            k, trail, found, fields = q + 5, -1, False, True
-            while k < end and fields:
-                if buf[k] != _COMMA:
-                    fields = False
-                    break
-                f = k + 1
-                k = f
-                while k < end and _printable(buf[k]):
-                    k += 1
-                if not found:
-                    got, value = _epoch(buf, f, k, epoch_min, epoch_max)
-                    if got == k:
-                        found, trail = True, value
-            if not fields:
-                continue
-            if t < 0:  # the tag block's time first, then this one
-                t = trail
-        if t < 0:
-            t = lead
-        c_fill = buf[q + 1]
-        h1, h2 = _hex(buf[q + 3]), _hex(buf[q + 4])
-        if not (48 <= c_fill <= 53) or h1 < 0 or h2 < 0:
-            continue
-        sstar = q + 2
-        x ^= _COMMA ^ c_fill
-        # as the polars path: the sequence id and channel must fit 7 bytes (packed key)
-        width = second - (o + 11)
-        fits = width <= 7
-        packed = 0
-        if fits:
-            for k in range(width):
-                packed |= np.int64(buf[o + 11 + k]) << (8 * k)
-        h = 0
-        for k in range(5):
-            h |= np.int64(buf[o + 1 + k]) << (8 * k)
-        at = o + 12 + (width if fits else -1)
-        simple[i] = True
-        idx[j] = i
-        ok[j] = fits and tag_ok and x == h1 * 16 + h2
-        payload_at[j] = at
-        plen[j] = sstar - 2 - at
-        count[j] = c_count - 48
-        num[j] = c_num - 48
-        fill[j] = c_fill - 48
-        head[j] = h
-        key[j] = packed
-        tagged[j] = has_tag
-        ts[j] = t
-        station_at[j] = st_at
-        station_len[j] = st_len
-        j += 1
-    return (simple, j, idx, ok, payload_at, plen, count, num, fill, head, key, tagged, ts,
-            station_at, station_len)  # fmt: skip
-
-
-@njit(cache=True, inline="always")
-def _put_char(w, k: int, c: int) -> None:  # type: ignore[no-untyped-def]
-    """Payload character ``k`` (armoured byte ``c``) into the 48-bit words ``w`` (zeroed
-    before the first; eight 6-bit values per word, most significant first)."""
-    v = np.int64(c) - 48
-    if v > 40:
-        v -= 8
-    bit = 6 * k
-    w[bit // 48] |= v << (42 - bit % 48)
-
-
-@njit(cache=True, inline="always")
-def _field(w, start: int, width: int, signed: bool = False) -> int:  # type: ignore[no-untyped-def]
-    """``width`` (<= 30) bits at bit ``start`` of the 48-bit words ``w``."""
-    i, o = start // 48, start % 48
-    if o + width <= 48:
-        v = (w[i] >> (48 - o - width)) & ((1 << width) - 1)
-    else:
-        low = o + width - 48
-        v = ((w[i] & ((1 << (48 - o)) - 1)) << low) | (w[i + 1] >> (48 - low))
-    if signed and v >= 1 << (width - 1):
-        v -= 1 << width
-    return v
-
-
-@njit(cache=True, inline="always")
-def _fmix(h):  # type: ignore[no-untyped-def]
-    """MurmurHash3's 64-bit finaliser: a bijection that spreads every input bit."""
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@njit(cache=True, inline="always")
-def _hash_words(w, n_chars: int, seed):  # type: ignore[no-untyped-def]
-    """Two independent 64-bit hashes, keyed by ``seed`` (:data:`SEED`), of a payload of
-    ``n_chars`` characters held as 6-bit values in the 48-bit words ``w``
-    (:func:`_put_char`; the bits after the last character zero). A payload is its
-    characters: equal payloads give equal hashes, and two different payloads share both
-    hashes with a chance of about 2**-128."""
-    n = np.uint64(n_chars)
-    h1 = seed[0] ^ n
-    h2 = seed[1] + n
-    for k in range((n_chars + 7) // 8):
-        x = np.uint64(w[k])
-        h1 = _fmix(h1 ^ x)
-        h2 = _fmix((h2 + x) * np.uint64(0x100000001B3))
-    return h1, h2
-
-
-@njit(cache=True, nogil=True)
-def hash_payloads(buf, at1, len1, at2, n_chars, seed, hash1, hash2):  # type: ignore[no-untyped-def]
-    """:func:`_hash_words` of payloads of ``n_chars`` armoured characters, ``len1`` of them
-    at ``at1`` and the rest at ``at2``, into ``hash1`` and ``hash2``."""
-    top = 0
-    for r in range(len(at1)):
-        top = max(top, n_chars[r])
-    w = np.zeros(top // 8 + 1, dtype=np.int64)
-    for r in range(len(at1)):
-        w[:] = 0
-        for k in range(n_chars[r]):
-            c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
-            _put_char(w, k, c)
-        hash1[r], hash2[r] = _hash_words(w, n_chars[r], seed)
-
-
-@njit(cache=True, nogil=True)
-def decode_positions(buf, payload_at, g, values, valid, seed, hash1, hash2):  # type: ignore[no-untyped-def]
-    """Fields of the 168-bit type 1/2/3/18 reports whose 28 payload characters start at
-    ``payload_at`` (checked armoured characters), written at record positions ``g``.
-
-    ``values`` and ``valid`` are the record columns (mmsi, msg_type, lat, lon, sog, cog,
-    heading, nav_status) and their validity: speed 1023, course 3600 and heading >= 360
-    are not available, and so is the status of type 18 or 15. ``hash1`` and ``hash2`` get
-    the payloads' hashes (:func:`_hash_words`)."""
-    mmsi, msg_type, lat, lon, sog, cog, heading, status = values
-    ok_sog, ok_cog, ok_heading, ok_status = valid[4], valid[5], valid[6], valid[7]
-    w = np.zeros(4, dtype=np.int64)
-    for r in range(len(payload_at)):
-        w[:] = 0
-        at = payload_at[r]
-        for k in range(28):
-            _put_char(w, k, buf[at + k])
-        hash1[r], hash2[r] = _hash_words(w, 28, seed)
-        t = _field(w, 0, 6)
-        b = 4 if t == 18 else 0  # type 18 fields sit 4 bits earlier
-        i = g[r]
-        msg_type[i] = t
-        mmsi[i] = _field(w, 8, 30)
-        lon[i] = ((10 * _field(w, 61 - b, 28, True) + 3) // 6) / 1e6
-        lat[i] = ((10 * _field(w, 89 - b, 27, True) + 3) // 6) / 1e6
-        speed = _field(w, 50 - b, 10)
-        course = _field(w, 116 - b, 12)
-        head = _field(w, 128 - b, 9)
-        sog[i] = speed / 10.0
-        ok_sog[i] = speed < 1023
-        cog[i] = course / 10.0
-        ok_cog[i] = course < 3600
-        heading[i] = head
-        ok_heading[i] = head < 360
-        st = _field(w, 38, 4)
-        status[i] = st
-        ok_status[i] = t != 18 and st != 15
-        for c in range(4):  # mmsi, type, lat, lon: always there
-            valid[c][i] = True
-
-
-@njit(cache=True, inline="always")
-def _text(w, start: int, out, r: int) -> None:  # type: ignore[no-untyped-def]
-    """6-bit ASCII characters at bit ``start`` into row ``r`` of ``out`` (as pyais: codes
-    below 32 are letters, 64 added)."""
-    for k in range(out.shape[1]):
-        code = _field(w, start + 6 * k, 6)
-        out[r, k] = code + 64 if code < 32 else code
-
-
-@njit(cache=True, nogil=True)
-def decode_static5(buf, at1, len1, at2, ship_types, seed):  # type: ignore[no-untyped-def]
-    """Fields of 424-bit type 5 reports: 71 payload characters, ``len1`` of them at
-    ``at1`` and the rest at ``at2`` (a second part). ``ship_types`` maps the 8-bit code to
-    pyais's ship type.
-
-    Returns ``(mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-    destination, hash1, hash2)``: numbers are 0 where the report says "not available", texts
-    are raw 6-bit ASCII (n x 7, n x 20, n x 20), then the payloads' hashes
-    (:func:`_hash_words`)."""
-    n = len(at1)
-    mmsi = np.empty(n, dtype=np.int64)
-    msg_type = np.empty(n, dtype=np.int64)
-    imo = np.empty(n, dtype=np.int64)
-    ship_type = np.empty(n, dtype=np.int64)
-    length = np.empty(n, dtype=np.float64)
-    width = np.empty(n, dtype=np.float64)
-    draught = np.empty(n, dtype=np.float64)
-    call_sign = np.empty((n, 7), dtype=np.uint8)
-    name = np.empty((n, 20), dtype=np.uint8)
-    destination = np.empty((n, 20), dtype=np.uint8)
-    hash1 = np.empty(n, dtype=np.uint64)
-    hash2 = np.empty(n, dtype=np.uint64)
-    w = np.zeros(9, dtype=np.int64)
-    for r in range(n):
-        w[:] = 0
-        for k in range(71):
-            c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
-            _put_char(w, k, c)
-        hash1[r], hash2[r] = _hash_words(w, 71, seed)
-        msg_type[r] = _field(w, 0, 6)
-        mmsi[r] = _field(w, 8, 30)
-        imo[r] = _field(w, 40, 30)
-        ship_type[r] = ship_types[_field(w, 232, 8)]
-        length[r] = _field(w, 240, 9) + _field(w, 249, 9)
-        width[r] = _field(w, 258, 6) + _field(w, 264, 6)
-        draught[r] = _field(w, 294, 8) / 10.0
-        _text(w, 70, call_sign, r)
-        _text(w, 112, name, r)
-        _text(w, 302, destination, r)
-    return (mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-            destination, hash1, hash2)  # fmt: skip
-
-
-@njit(cache=True, nogil=True)
-def echo_chains(h, ts, rec, window):  # type: ignore[no-untyped-def]
-    """The same-transmission rule over payload hashes ``h`` (uint64), times ``ts`` and
-    record ids ``rec`` (int64, rows in ``rec`` order): among the rows of one hash, in
-    (ts, rec) order, a row at most ``window`` after the row before continues its chain.
-
-    Returns, for the rows whose hash occurs more than once: ``rows`` (their row numbers),
-    ``rep`` (the smallest rec id of each one's chain) and ``first`` (the row where its
-    hash first occurs, to check that the payloads behind one hash are equal). Linear apart
-    from the sort within each hash's rows (usually two or three): rows are grouped by an
-    open-addressing table, not sorted as a whole."""
-    n = len(h)
-    size = 1
-    while size < 2 * n:
-        size <<= 1
-    mask = np.uint64(size - 1)
-    keys = np.zeros(size, dtype=np.uint64)
-    owner = np.full(size, -1, dtype=np.int32)  # slot -> its group
-    group = np.empty(n, dtype=np.int32)
-    count = np.zeros(n + 1, dtype=np.int64)  # group -> its number of rows
-    firsts = np.empty(n, dtype=np.int64)  # group -> its first row
-    n_groups = 0
-    for i in range(n):
-        k = h[i]
-        j = np.int64(k & mask)
-        while owner[j] >= 0 and keys[j] != k:
-            j = (j + 1) & (size - 1)
-        if owner[j] < 0:
-            owner[j] = n_groups
-            keys[j] = k
-            firsts[n_groups] = i
-            n_groups += 1
-        group[i] = owner[j]
-        count[owner[j]] += 1
-    # the rows of the groups of two or more, group by group, in row order
-    start = np.zeros(n_groups + 1, dtype=np.int64)
-    for g in range(n_groups):
-        start[g + 1] = start[g] + (count[g] if count[g] > 1 else 0)
-    m = start[n_groups]
-    rows = np.empty(m, dtype=np.int64)
-    first = np.empty(m, dtype=np.int64)
-    fill = start[:-1].copy()
-    for i in range(n):
-        g = group[i]
-        if count[g] > 1:
-            rows[fill[g]] = i
-            first[fill[g]] = firsts[g]
-            fill[g] += 1
-    rep = np.empty(m, dtype=np.int64)
-    for g in range(n_groups):
-        lo, hi = start[g], start[g + 1]
-        if hi == lo:
-            continue
-        # (ts, rec) order: a stable sort by time of rows already in rec order
-        if hi - lo <= 32:  # as usual: an insertion sort in place
-            for a in range(lo + 1, hi):
-                row, b = rows[a], a
-                while b > lo and ts[rows[b - 1]] > ts[row]:
-                    rows[b] = rows[b - 1]
-                    b -= 1
-                rows[b] = row
-        else:
-            part = rows[lo:hi]
-            rows[lo:hi] = part[np.argsort(ts[part], kind="mergesort")]
-        a = lo
-        while a < hi:
-            b, low = a + 1, rec[rows[a]]
-            while b < hi and ts[rows[b]] - ts[rows[b - 1]] <= window:
-                low = min(low, rec[rows[b]])
-                b += 1
-            for k in range(a, b):
-                rep[k] = low
-            a = b
-    return rows, rep, first
 
 
 def position_columns(n: int) -> tuple[np.ndarray, ...]:
@@ -559,56 +80,6 @@ POS, T24, T5, UNSUPPORTED, BAD_BITS = range(5)
 """Unit kinds (see :mod:`mda.ingest.fastdecode`)."""
 
 
-@njit(cache=True, inline="always")
-def _kind(t: int, n_bits: int, single: bool, part: int, supported, lo, hi,
-          type27_extra: int) -> int:  # type: ignore[no-untyped-def]  # fmt: skip
-    """Unit kind of a message of type ``t`` and ``n_bits`` bits, -1 where the reader must
-    decide (the reader's order: an unsupported type, then a wrong bit count)."""
-    if not supported[t]:
-        return UNSUPPORTED
-    if not (lo[t] <= n_bits <= hi[t] or (t == 27 and n_bits == type27_extra)):
-        return BAD_BITS
-    if t == 5 and n_bits == 424:
-        return T5
-    if single and n_bits == 168:
-        if t == 1 or t == 2 or t == 3 or t == 18:
-            return POS
-        if t == 24 and part <= 1:
-            return T24
-    return -1
-
-
-@njit(cache=True, nogil=True)
-def select_units(buf, idx, at, plen, count, num, fill, head, key, ok, armour, supported, lo,
-                 hi, type27_extra):  # type: ignore[no-untyped-def]  # fmt: skip
-    """The scan rows that start a unit (see :func:`mda.ingest.fastdecode.select_units`):
-    ``(rows, n, kind)``, a single sentence (n = 1) or two adjacent parts (n = 2)."""
-    n_rows = len(idx)
-    rows = np.empty(n_rows, dtype=np.int64)
-    lines = np.empty(n_rows, dtype=np.int64)
-    kinds = np.empty(n_rows, dtype=np.int8)
-    j = 0
-    for i in range(n_rows):
-        if not ok[i]:
-            continue
-        t = armour[buf[at[i]]]
-        k, n = -1, 1
-        if count[i] == 1 and num[i] == 1:
-            part = (armour[buf[at[i] + 6]] >> 2) & 3 if t == 24 else 0
-            k = _kind(t, 6 * plen[i] - fill[i], True, part, supported, lo, hi, type27_extra)
-        elif (
-            count[i] == 2 and num[i] == 1 and i + 1 < n_rows and ok[i + 1]
-            and idx[i + 1] == idx[i] + 1 and count[i + 1] == 2 and num[i + 1] == 2
-            and head[i + 1] == head[i] and key[i + 1] == key[i]
-        ):  # fmt: skip
-            n_bits = 6 * (plen[i] + plen[i + 1]) - fill[i + 1]
-            k, n = _kind(t, n_bits, False, 0, supported, lo, hi, type27_extra), 2
-        if k >= 0:
-            rows[j], lines[j], kinds[j] = i, n, k
-            j += 1
-    return rows[:j], lines[:j], kinds[:j]
-
-
 def _parts(n: int, min_size: int = 20_000) -> list[tuple[int, int]]:
     """(start, stop) of one part of ``range(n)`` per core (one part when ``n`` is small)."""
     k = max(1, min(os.cpu_count() or 1, n // min_size))
@@ -620,10 +91,10 @@ def scan_lines(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, epoch_
                epoch_max: int) -> tuple[np.ndarray, list[np.ndarray]]:  # fmt: skip
     """:func:`scan_simple` of all lines, in parts run in parallel: (``simple``, the other
     arrays cut to the lines taken, ``idx`` counting from the first line)."""
-    parts = _parts(len(offsets))
+    parts, k = _parts(len(offsets)), kernels()
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(
-            lambda ab: scan_simple(buf, offsets[ab[0]:ab[1]], lengths[ab[0]:ab[1]], epoch_min,
+            lambda ab: k.scan_simple(buf, offsets[ab[0]:ab[1]], lengths[ab[0]:ab[1]], epoch_min,
                                    epoch_max),
             parts,
         ))  # fmt: skip
@@ -643,12 +114,12 @@ def positions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decode_positions`, in parts run in parallel; returns the payloads' hashes."""
     hash1, hash2 = np.empty(len(payload_at), np.uint64), np.empty(len(payload_at), np.uint64)
-    parts = _parts(len(payload_at))
+    parts, k = _parts(len(payload_at)), kernels()
 
     def part(ab: tuple[int, int]) -> None:
         a, b = ab
-        decode_positions(buf, payload_at[a:b], g[a:b], values, valid, SEED, hash1[a:b],
-                         hash2[a:b])  # fmt: skip
+        k.decode_positions(buf, payload_at[a:b], g[a:b], values, valid, SEED, hash1[a:b],
+                           hash2[a:b])  # fmt: skip
 
     with ThreadPoolExecutor(len(parts)) as pool:
         list(pool.map(part, parts))
@@ -664,19 +135,19 @@ def hash_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     joined = texts.str.join("").item() if len(n_chars) else ""
     buf = np.frombuffer(bytearray(joined.encode("ascii") + bytes(1)), dtype=np.uint8)
     hash1, hash2 = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
-    hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), SEED, hash1,
-                  hash2)  # fmt: skip
+    kernels().hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), SEED,
+                            hash1, hash2)  # fmt: skip
     return hash1, hash2
 
 
 def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
              ship_types: np.ndarray) -> list[np.ndarray]:  # fmt: skip
     """:func:`decode_static5`, in parts run in parallel."""
-    parts = _parts(len(at1))
+    parts, k = _parts(len(at1)), kernels()
 
     def part(ab: tuple[int, int]) -> tuple[np.ndarray, ...]:
         a, b = ab
-        return decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types, SEED)  # type: ignore[no-any-return]
+        return k.decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types, SEED)  # type: ignore[no-any-return]
 
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(part, parts))
@@ -690,54 +161,240 @@ def frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def numpy_support_without_scipy() -> None:
-    """Import numba's NumPy support (``numba.np.arraymath``) without importing SciPy.
+# --- where the machine code comes from -------------------------------------------------------
 
-    numba's first compile or cache load imports that module, which imports ``scipy.linalg``
-    (a quarter of a second here) only to learn whether BLAS is there for its ``np.dot``;
-    nothing here uses BLAS. The check is skipped and its answer set as numba would find it
-    (BLAS comes with SciPy); numba's linear algebra imports SciPy itself when a compiled
-    function uses it. Nothing to do when either module is imported already."""
-    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
-        return
-    import numba.np.linalg as linalg
+KERNELS = ("scan_simple", "select_units", "decode_positions", "hash_payloads",
+           "decode_static5", "echo_chains")  # fmt: skip
+"""The compiled functions (defined in :mod:`mda.ingest._kernels`)."""
+_SOURCE = Path(__file__).with_name("_kernels.py")
+_BUILD_FORMAT = "1"  # (bump when the way the module is built changes)
 
-    check = linalg.ensure_blas
-    linalg.ensure_blas = lambda: None  # what numba.np.arraymath imports and calls at once
+
+def _sample_args() -> dict[str, tuple[Any, ...]]:
+    """One call of each kernel with the argument types every run uses (read-only where the
+    callers pass read-only arrays: polars' zero-copy views, :func:`frozen`): what the
+    warm-up loads, what the built module is compiled for and what its guards compare."""
+    buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+    fixed, small = frozen(one.copy()), frozen(np.zeros(1, dtype=np.int8))
+    h = np.zeros(1, dtype=np.uint64)
+    return {
+        "scan_simple": (buf, one, one, 0, 1),
+        "select_units": (buf, fixed, fixed, fixed, small, small, small, fixed, fixed,
+                         frozen(np.ones(1, dtype=np.bool_)), np.zeros(256, dtype=np.int64),
+                         np.ones(64, dtype=np.bool_), np.zeros(64, dtype=np.int64),
+                         np.zeros(64, dtype=np.int64), 0),
+        "decode_positions": (buf, one, one, position_columns(1),
+                             tuple(np.ones(1, dtype=np.bool_) for _ in range(8)), SEED, h, h),
+        "hash_payloads": (buf, fixed, fixed, fixed, fixed, SEED, h, h),
+        "decode_static5": (buf, one, one, one, np.zeros(256, dtype=np.int64), SEED),
+        "echo_chains": (frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0),
+    }  # fmt: skip
+
+
+def built_dir() -> Path:
+    """Where :func:`build` puts the module: ``$MDA_KERNEL_DIR``, else the ``__pycache__``
+    folder beside this file (where numba keeps its own cache)."""
+    return Path(os.environ.get("MDA_KERNEL_DIR") or Path(__file__).with_name("__pycache__"))
+
+
+def built_name() -> str:
+    """The module's name: a hash of the kernels' source and of what the module depends on
+    (Python's version and ABI, NumPy's version, the machine), so an edit or an upgrade
+    makes a new one and a stale one is never loaded."""
+    key = hashlib.sha256(_SOURCE.read_bytes())
+    key.update(f"{sys.version}|{np.__version__}|{platform.machine()}|{_BUILD_FORMAT}".encode())
+    return f"mda_kernels_{key.hexdigest()[:16]}"
+
+
+def built_path(folder: Path | None = None) -> Path:
+    """The built module's file in ``folder`` (default :func:`built_dir`); it may not exist."""
+    return (folder or built_dir()) / (built_name() + importlib.machinery.EXTENSION_SUFFIXES[0])
+
+
+def _spec(value: Any) -> Any:
+    """What a guard compares of one argument: (dtype, ndim, writable) of an array, a list
+    of those of a tuple, ``int`` for an integer."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype, value.ndim, value.flags.writeable)
+    if isinstance(value, tuple):
+        return [_spec(v) for v in value]
+    return int
+
+
+def _mismatch(spec: Any, value: Any) -> str | None:
+    """Why ``value`` cannot be passed where ``spec`` was compiled for, or None."""
+    if spec is int:
+        ok = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        return None if ok else f"an integer expected, got {type(value).__name__}"
+    if isinstance(spec, list):
+        if not isinstance(value, tuple) or len(value) != len(spec):
+            return f"a tuple of {len(spec)} arrays expected"
+        return next((m for s, v in zip(spec, value, strict=True) if (m := _mismatch(s, v))),
+                    None)  # fmt: skip
+    dtype, ndim, writable = spec
+    if not isinstance(value, np.ndarray):
+        return f"an array expected, got {type(value).__name__}"
+    if value.dtype != dtype or value.ndim != ndim:
+        return f"a {ndim}-d {dtype} array expected, got a {value.ndim}-d {value.dtype} one"
+    if not (value.flags.c_contiguous and value.flags.aligned):
+        return "a C-contiguous, aligned array expected"
+    if writable and not value.flags.writeable:
+        return "a writable array expected"
+    return None
+
+
+def _guarded(name: str, fn: Callable[..., Any], sample: tuple[Any, ...]) -> Callable[..., Any]:
+    """``fn`` of the built module behind a check of its arguments against ``sample``'s:
+    the module reads memory as it was compiled to, whatever it is given."""
+    specs = [_spec(v) for v in sample]
+
+    def call(*args: Any) -> Any:
+        if len(args) != len(specs):
+            raise TypeError(f"{name}: {len(specs)} arguments expected, got {len(args)}")
+        for i, (spec, value) in enumerate(zip(specs, args, strict=True)):
+            if (why := _mismatch(spec, value)) is not None:
+                raise TypeError(f"{name}, argument {i}: {why}")
+        return fn(*args)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def _load_built(path: Path) -> SimpleNamespace | None:
+    """The functions of the module built at ``path``, behind their guards; None when it
+    does not load."""
+    name = path.name.split(".")[0]
     try:
-        import numba.np.arraymath as arraymath
-    finally:
-        linalg.ensure_blas = check
-    arraymath.ensure_blas = check
-    arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except (ImportError, OSError) as e:
+        log.warning("cannot load the compiled NMEA functions %s (%s); numba compiles them",
+                    path, e)  # fmt: skip
+        return None
+    samples = _sample_args()
+    return SimpleNamespace(built=path, **{
+        n: _guarded(n, getattr(module, n), samples[n]) for n in KERNELS})  # fmt: skip
+
+
+def _jit() -> SimpleNamespace:
+    """numba's versions of the functions (compiled or loaded from its cache when first
+    called)."""
+    from mda.ingest import _kernels
+
+    _kernels.numpy_support_without_scipy()
+    return SimpleNamespace(built=None, **{n: getattr(_kernels, n) for n in KERNELS})
+
+
+@functools.cache
+def kernels() -> SimpleNamespace:
+    """The compiled functions (:data:`KERNELS`), once per process: the built module's when
+    there is one for this source (``built`` is then its path), else numba's (``built`` is
+    None). ``MDA_KERNELS=jit`` always takes numba's."""
+    path = built_path()
+    if os.environ.get("MDA_KERNELS", "").lower() != "jit" and path.is_file():
+        got = _load_built(path)
+        if got is not None:
+            return got
+    return _jit()
+
+
+def __getattr__(name: str) -> Any:
+    """``fastkernel.scan_simple`` and the other :data:`KERNELS`: those of :func:`kernels`."""
+    if name in KERNELS:
+        return getattr(kernels(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def warm_up() -> threading.Thread:
-    """Load the compiled functions in a background thread, once per process (numba's
-    first call costs ~0.4 s even from its cache); join the thread before relying on the
-    time. The caller reads its file meanwhile.
+    """Load the compiled functions in a background thread, once per process (the built
+    module in a millisecond; numba's import and first calls, even from its cache, in
+    ~0.4 s); join the thread before relying on the time. The caller reads its file
+    meanwhile.
 
     Callers pass C-ordered arrays of the dtypes used here, read-only where they are here
     (:func:`frozen`; polars gives read-only views without a copy): numba compiles a new
-    version for other array types, which costs seconds."""
+    version for other array types, which costs seconds, and the built module's guards
+    refuse them."""
 
     def load() -> None:
-        numpy_support_without_scipy()
-        buf, one = np.zeros(200, dtype=np.uint8), np.zeros(1, dtype=np.int64)
-        fixed, small = frozen(one.copy()), frozen(np.zeros(1, dtype=np.int8))
-        scan_simple(buf, one, one, 0, 1)
-        select_units(buf, fixed, fixed, fixed, small, small, small, fixed, fixed,
-                     frozen(np.ones(1, dtype=np.bool_)), np.zeros(256, dtype=np.int64),
-                     np.ones(64, dtype=np.bool_), np.zeros(64, dtype=np.int64),
-                     np.zeros(64, dtype=np.int64), 0)  # fmt: skip
-        h = np.zeros(1, dtype=np.uint64)
-        decode_positions(buf, one, one, position_columns(1), tuple(np.ones(1, dtype=np.bool_)
-                         for _ in range(8)), SEED, h, h)  # fmt: skip
-        hash_payloads(buf, fixed, fixed, fixed, fixed, SEED, h, h)
-        decode_static5(buf, one, one, one, np.zeros(256, dtype=np.int64), SEED)
-        echo_chains(frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0)
+        k = kernels()
+        if k.built is None:  # numba: the first call of each function loads it
+            for name, args in _sample_args().items():
+                getattr(k, name)(*args)
 
     thread = threading.Thread(target=load, name="mda-numba-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def build(folder: Path | None = None) -> Path:
+    """Compile the kernels ahead of time into an extension module in ``folder`` (default
+    :func:`built_dir`) and return its path: numba's ``pycc``, for the machine's
+    architecture family, with the GIL released in its wrappers as numba's ``nogil`` does.
+    Takes ~30 s; needs a C compiler and setuptools. The file is written beside and
+    renamed, so a process never loads half of one."""
+    import numba.pycc.compiler as pycc_compiler
+    from numba.core.compiler import Flags
+    from numba.pycc import CC
+
+    from mda.ingest import _kernels
+
+    _kernels.numpy_support_without_scipy()
+    target = built_path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    class GilFreeFlags(Flags):  # type: ignore[misc]
+        """pycc's flags, with the GIL released around each call (``nogil``)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.release_gil = True  # type: ignore[assignment]
+
+    name = built_name()
+    cc = CC(name)
+    for fname, args in _sample_args().items():
+        dispatcher = getattr(_kernels, fname)
+        dispatcher(*args)  # (compiled or loaded for exactly these types)
+        types = tuple(dispatcher.typeof_pyval(a) for a in args)
+        cc.export(fname, dispatcher.overloads[types].signature)(dispatcher.py_func)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+        cc.output_dir = tmp
+        plain, pycc_compiler.Flags = pycc_compiler.Flags, GilFreeFlags  # type: ignore[misc]
+        try:
+            cc.compile()
+        finally:
+            pycc_compiler.Flags = plain  # type: ignore[misc]
+        (made,) = Path(tmp).glob(name + ".*")
+        os.replace(made, target)
+    return target
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m mda.ingest.fastkernel [--force] [--quiet] [DIR]``: build the module
+    unless it is there already; say where it is (``--quiet``: only when building)."""
+    force, quiet = "--force" in argv, "--quiet" in argv
+    rest = [a for a in argv if a not in ("--force", "--quiet")]
+    target = built_path(Path(rest[0]) if rest else None)
+    if target.is_file() and not force:
+        if not quiet:
+            print(f"compiled NMEA functions: {target}")
+        return 0
+    print("building the compiled NMEA functions (about 30 s, once per version) ...",
+          file=sys.stderr, flush=True)  # fmt: skip
+    try:
+        made = build(target.parent)
+    except Exception as e:  # (no compiler, no setuptools: numba's own compile still works)
+        print(f"could not build the compiled NMEA functions ({type(e).__name__}: {e}); "
+              "numba will compile them when first used", file=sys.stderr)  # fmt: skip
+        return 1
+    print(f"compiled NMEA functions built: {made}")
+    return 0
+
+
+if __name__ == "__main__":  # (the package's module, not a second copy of it as __main__)
+    from mda.ingest.fastkernel import _main as main
+
+    raise SystemExit(main(sys.argv[1:]))

@@ -614,10 +614,20 @@ def test_part_on_a_line_owned_by_a_glued_broken_sentence(tmp_path):
     assert (fast.accepted, fast.rejects) == (1, {"checksum": 1, "duplicate": 2})
 
 
-def test_a_run_compiles_nothing_after_the_warm_up(tmp_path):
+@pytest.fixture
+def numba_kernels(monkeypatch):
+    """numba's versions of the kernels for the test (not the module built ahead of time)."""
+    monkeypatch.setattr(fk, "kernels", fk._jit)
+    fk.warm_up.cache_clear()
+    yield
+    fk.warm_up.cache_clear()
+
+
+def test_a_run_compiles_nothing_after_the_warm_up(tmp_path, numba_kernels):
     """The warm-up loads the one version of each compiled function that a run uses: an
     argument of another array type (a read-only array, another dtype) would make numba
-    compile a second version in the middle of the run, which costs seconds."""
+    compile a second version in the middle of the run, which costs seconds (and the
+    module built ahead of time refuse it)."""
     fk.warm_up().join()
     kernels = [fk.scan_simple, fk.select_units, fk.decode_positions, fk.decode_static5,
                fk.echo_chains, fk.hash_payloads]  # fmt: skip
