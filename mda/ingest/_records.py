@@ -80,6 +80,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
 
+import numpy as np
 import polars as pl
 
 from mda import schema as s
@@ -638,11 +639,19 @@ def _in_blocks(
     return pl.concat(pieces, rechunk=False), folds
 
 
-def _key_order(keys: pl.Series, runs: pl.Series | None) -> pl.Series:
+def _key_order(keys: pl.Series, runs: pl.Series | None, lengths: list[int] | None = None,
+               ) -> pl.Series:  # fmt: skip
     """Rows of ``keys`` (:func:`_sort_key`, no null) in key order, ties in row order.
-    ``runs``, when given, lists the rows sorted by key piece by piece (a sort is faster on
-    sorted runs)."""
+    ``runs``, when given, lists the rows sorted by key piece by piece, ``lengths`` the
+    pieces' numbers of rows: the runs are merged (compiled,
+    :func:`mda.ingest.fastkernel.merge_runs`), not sorted again."""
     keys = keys.rechunk()  # one chunk: a gather across chunks is slower
+    if runs is not None and lengths is not None and len(lengths) > 1:
+        from mda.ingest.fastkernel import frozen, merge_runs  # (the kernels: when needed)
+
+        bounds = np.cumsum([0, *lengths], dtype=np.int64)
+        rows = frozen(runs.cast(pl.UInt32).rechunk().to_numpy())
+        return pl.Series("_i", merge_runs(frozen(keys.to_numpy()), rows, bounds), pl.UInt32)
     base = runs if runs is not None else pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)
     key = keys.gather(base)
     if key.is_sorted():  # one piece (a small file): that order
@@ -1015,7 +1024,9 @@ class _Collector:
                 blocks = _block_list(fixes[_KEY], self._block_starts(fixes[_KEY]))
                 in_place = _runs_in_place(fixes) if blocks is not None else None
             if self.keyed and in_place is None:
-                order = _block_rows(blocks) if blocks is not None else _key_order(fixes[_KEY], runs)
+                lengths = [run.len() for run in self.runs]
+                order = (_block_rows(blocks) if blocks is not None
+                         else _key_order(fixes[_KEY], runs, lengths))  # fmt: skip
             echoes = echo_job.result()
         if blocks is not None and in_place is not None:
             if not echoes.height:

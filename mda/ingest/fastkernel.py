@@ -19,7 +19,8 @@ with the same fields (tests compare both).
 168-bit type 1/2/3/18 reports from their 28 payload characters straight into the record
 columns, and :func:`decode_static5` those of 424-bit type 5 reports (one or two parts),
 with pyais's integer arithmetic: lat/lon ``((10 v + 3) // 6) / 1e6``, speed and course
-``v / 10``. :func:`echo_chains` applies the same-transmission rule to payload hashes.
+``v / 10``. :func:`echo_chains` applies the same-transmission rule to payload hashes;
+:func:`merge_runs` merges the pieces' fixes, each in key order, into one order.
 
 All release the GIL: :func:`scan_lines`, :func:`positions` and :func:`statics5` run them
 over parts of the input in threads, one per core.
@@ -164,7 +165,7 @@ def frozen(a: np.ndarray) -> np.ndarray:
 # --- where the machine code comes from -------------------------------------------------------
 
 KERNELS = ("scan_simple", "select_units", "decode_positions", "hash_payloads",
-           "decode_static5", "echo_chains")  # fmt: skip
+           "decode_static5", "echo_chains", "merge_runs")  # fmt: skip
 """The compiled functions (defined in :mod:`mda.ingest._kernels`)."""
 _SOURCE = Path(__file__).with_name("_kernels.py")
 _BUILD_FORMAT = "1"  # (bump when the way the module is built changes)
@@ -188,6 +189,7 @@ def _sample_args() -> dict[str, tuple[Any, ...]]:
         "hash_payloads": (buf, fixed, fixed, fixed, fixed, SEED, h, h),
         "decode_static5": (buf, one, one, one, np.zeros(256, dtype=np.int64), SEED),
         "echo_chains": (frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0),
+        "merge_runs": (fixed, frozen(np.zeros(1, dtype=np.uint32)), np.array([0, 1])),
     }  # fmt: skip
 
 

@@ -305,6 +305,52 @@ def test_echo_chains_report_where_each_hash_began():
     assert first.tolist() == [0, 0, 0]
 
 
+def _echo_reference(h, ts, rec, window):
+    """echo_chains written plainly: groups by hash in the order each first occurs, rows
+    in (ts, row) order, chains of rows at most ``window`` apart."""
+    groups: dict[int, list[int]] = {}
+    for i, k in enumerate(h.tolist()):
+        groups.setdefault(k, []).append(i)
+    rows, rep, first = [], [], []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ordered = sorted(members, key=lambda i: (ts[i], i))
+        chain: list[int] = []
+        for i in ordered:
+            if chain and ts[i] - ts[chain[-1]] > window:
+                rep += [min(rec[j] for j in chain)] * len(chain)
+                chain = []
+            chain.append(i)
+        rep += [min(rec[j] for j in chain)] * len(chain)
+        rows += ordered
+        first += [members[0]] * len(members)
+    return rows, rep, first
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 6000), n_values=st.integers(1, 3000), seed=st.integers(0, 2**32 - 1))
+def test_echo_chains_agree_with_a_plain_reading(n, n_values, seed):
+    """Many rows (the compiled rule splits them by the top bits of their hash above about a
+    thousand), few or many distinct hashes, some differing only in their top or low
+    bits: the same rows, chains and first rows as the plain version."""
+    import numpy as np
+
+    from mda.ingest.fastkernel import echo_chains, frozen
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 2**63, n_values, dtype=np.int64).astype(np.uint64) * np.uint64(2)
+    values[: n_values // 3] &= np.uint64(0xFF)  # low bits only: one part
+    values[n_values // 3 : n_values // 2] &= np.uint64(0xFF << 56)  # top bits only
+    h = frozen(values[rng.integers(0, n_values, n)])
+    ts = frozen(rng.integers(0, 600, n) * 1_000_000)  # (ties broken by row)
+    rec = frozen(np.arange(n, dtype=np.int64) * 3 + 7)
+    rows, rep, first = echo_chains(h, ts, rec, 60_000_000)
+    assert (rows.tolist(), rep.tolist(), first.tolist()) == _echo_reference(
+        h, ts, rec, 60_000_000
+    )
+
+
 def test_payload_hashes_are_keyed_for_each_process():
     # the keys are drawn when the process starts: nobody can prepare a payload that shares
     # a real one's hashes (to pass for its echo, or take its static fields); within a run

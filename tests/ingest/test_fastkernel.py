@@ -3,6 +3,7 @@ compiled for, release the GIL, and spare a run numba's import."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mda.ingest import _records as r
 from mda.ingest import fastdecode as fd
@@ -177,3 +180,19 @@ def test_a_run_with_the_built_module_imports_no_numba(built, feed):
     path, numba, n_jit = _in_fresh_process(code, MDA_KERNEL_DIR=str(built.parent),
                                            MDA_KERNELS="jit")  # fmt: skip
     assert (path, numba, n_jit) == ("None", True, n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(0, 400), max_size=12), seed=st.integers(0, 2**32 - 1))
+def test_merging_the_pieces_runs_is_a_stable_sort(sizes, seed):
+    """The pieces' fixes, each piece in key order (ties in row order), merged into one
+    order: the same rows as a stable sort of all keys (ties, within and across pieces,
+    in row order)."""
+    rng = np.random.default_rng(seed)
+    n = sum(sizes)
+    keys = rng.integers(0, 50, n).astype(np.int64)  # (many ties)
+    bounds = np.cumsum([0, *sizes], dtype=np.int64)
+    runs = np.concatenate([np.arange(a, b)[np.argsort(keys[a:b], kind="stable")]
+                           for a, b in itertools.pairwise(bounds)] or [[]])
+    got = fk.merge_runs(fk.frozen(keys), fk.frozen(runs.astype(np.uint32)), bounds)
+    assert got.tolist() == np.argsort(keys, kind="stable").tolist()
