@@ -428,9 +428,11 @@ def has_static() -> pl.Expr:
     return pl.any_horizontal([pl.col(c).is_not_null() for c in STATIC_COLUMNS])
 
 
-def _common_reason(day: date | None, stations: bool = True) -> pl.Expr:
-    """The reader's reason, else the first failing common check, else null. ``stations``:
-    some records are station reports (``_station``), with their own MMSI rule."""
+def _common_reason(day: date | None, stations: bool = True) -> tuple[pl.Expr, pl.Expr]:
+    """The reader's reason, else the first failing common check, else null; and whether
+    any common check fails (a cheaper test: as a rule none does, and the reader's reasons
+    stand). ``stations``: some records are station reports (``_station``), with their own
+    MMSI rule."""
     empty = ~pl.col(_HAS_POS) & ~pl.col(_HAS_STATIC)
     mmsi_ok = valid_mmsi()
     if stations:
@@ -451,7 +453,8 @@ def _common_reason(day: date | None, stations: bool = True) -> pl.Expr:
     names = [reason for _, reason in checks]
     failed = first.replace_strict(list(range(len(names))), names, default=None,
                                   return_dtype=pl.String)  # fmt: skip
-    return pl.coalesce(pl.col(s.REASON), failed)
+    fails = (pl.col(s.REASON).is_null() & pl.any_horizontal(c for c, _ in checks)).any()
+    return pl.coalesce(pl.col(s.REASON), failed), fails
 
 
 def _echo_reps(cand: pl.DataFrame) -> pl.DataFrame:
@@ -793,8 +796,9 @@ class _Collector:
                 (has_position() & ~station).alias(_HAS_POS),
                 (has_static() & ~station).alias(_HAS_STATIC),
             )
-        reason = _common_reason(self.day, stations is not None)
-        judged = judged.with_columns(reason.alias(s.REASON))
+        reason, fails = _common_reason(self.day, stations is not None)
+        if judged.select(fails).item():
+            judged = judged.with_columns(reason.alias(s.REASON))
         clean = judged[s.REASON].null_count() == judged.height
         if part.one_line is not None:
             self._add_one_line(judged, *part.one_line, part.raw_of)
