@@ -162,6 +162,8 @@ _FIX_SCHEMA: dict[str, pl.DataType] = {
 }
 _STATIC_ROW = (REC_ID, s.MMSI, s.TS, *STATIC_COLUMNS, s.AIS_CLASS, s.SOURCE)
 _QUARANTINE_ROW = (s.SOURCE_FILE, s.LINE_NO, s.REASON, s.RAW, _SEQ)
+_UNCHANGED_REASON = "static_unchanged"
+_UNCHANGED = pl.lit(_UNCHANGED_REASON).alias(s.REASON)
 _STATION_ROW = (REC_ID, s.MMSI, s.TS, s.MSG_TYPE, _ORIGIN)
 _STATION_ROW_SCHEMA: dict[str, pl.DataType] = {c: _FIX_SCHEMA[c] for c in _STATION_ROW}
 
@@ -994,21 +996,53 @@ class _Collector:
     # --- over all pieces ---------------------------------------------------------------
 
     def result(self) -> IngestResult:
-        """Apply the duplicate rules and build the tables."""
+        """Apply the duplicate rules and build the tables.
+
+        The lines of the static reports that bring nothing new (most of a feed's
+        quarantine: a vessel repeats its type 5 every few minutes) do not depend on the
+        rules: they are looked up in a thread while the rules run, and the few the rules
+        call echoes ("duplicate") are put right after (:meth:`_late_lines`)."""
         fixes = _concat(self.fixes, {**_FIX_SCHEMA, _KEY: pl.Int64()})
         self.fixes = []
         hashes = {_PAYLOAD_HASH: pl.UInt64(), _PAYLOAD_CHECK: pl.UInt64()}
         payloads = _concat(self.payloads, {REC_ID: pl.Int64(), **hashes, s.TS: s.UTC_TS})
-        plain, echoes, folds = self._in_order(fixes, payloads)
         static_new = self._static_news()
-        kept = (
-            plain.filter(~pl.col(REC_ID).is_in(folds[REC_ID].implode())) if folds.height else plain
-        )
-        folded = self._folded(fixes, echoes, folds)
-        positions = self._positions(kept, folded)
-        rejects = self._final_rejects(echoes, folds, static_new[REC_ID])
-        stations, station_rejects = self._stations(echoes)
-        return self._build(positions, static_new, pl.concat([rejects, station_rejects]), stations)
+        others = _concat(self.static_only, {REC_ID: pl.Int64()})
+        unchanged = others.filter(~pl.col(REC_ID).is_in(static_new[REC_ID].implode()))
+        with ThreadPoolExecutor(1) as pool:
+            looked_up = pool.submit(self._lines_of, unchanged.with_columns(_UNCHANGED))
+            plain, echoes, folds = self._in_order(fixes, payloads)
+            kept = (
+                plain.filter(~pl.col(REC_ID).is_in(folds[REC_ID].implode()))
+                if folds.height
+                else plain
+            )
+            folded = self._folded(fixes, echoes, folds)
+            positions = self._positions(kept, folded)
+            rejects = self._final_rejects(echoes, folds, static_new[REC_ID], others)
+            stations, station_rejects = self._stations(echoes)
+            unchanged_lines = looked_up.result()
+        rejects = pl.concat([rejects, station_rejects])
+        late = self._late_lines(rejects, unchanged, unchanged_lines)
+        return self._build(positions, static_new, late, stations)
+
+    def _late_lines(
+        self, rejects: pl.DataFrame, unchanged: pl.DataFrame, unchanged_lines: pl.DataFrame
+    ) -> pl.DataFrame:
+        """Quarantine rows (with ``_seq``) of the rules' rejects (rec_id, reason): the lines
+        of ``unchanged`` (rec_ids of static reports with nothing new), looked up beforehand
+        as "static_unchanged" (``unchanged_lines``), with those the rules call otherwise
+        (echoes: "duplicate") taken again, and the other rejects' lines."""
+        in_unchanged = pl.col(REC_ID).is_in(unchanged[REC_ID].implode())
+        rest = self._lines_of(rejects.filter(~in_unchanged))
+        renamed = rejects.filter(in_unchanged & (pl.col(s.REASON) != _UNCHANGED_REASON))
+        parts = [unchanged_lines, rest]
+        if renamed.height:
+            again = self._lines_of(renamed)
+            parts = [unchanged_lines.filter(~pl.col(_SEQ).is_in(again[_SEQ].implode())),
+                     again, rest]  # fmt: skip
+        parts = [p for p in parts if p.height]
+        return pl.concat(parts, how="vertical_relaxed") if parts else rest
 
     def _in_order(
         self, fixes: pl.DataFrame, payloads: pl.DataFrame
@@ -1128,13 +1162,14 @@ class _Collector:
         return s.conform(out, s.POSITIONS_SCHEMA).with_columns(pl.col(s.MMSI).set_sorted())
 
     def _final_rejects(
-        self, echoes: pl.DataFrame, folds: pl.DataFrame, static_new: pl.Series
-    ) -> pl.DataFrame:
+        self, echoes: pl.DataFrame, folds: pl.DataFrame, static_new: pl.Series,
+        others: pl.DataFrame,
+    ) -> pl.DataFrame:  # fmt: skip
         """(rec_id, reason) of candidates the duplicate rules reject: echoes are
         "duplicate"; otherwise a record with nothing new is "duplicate" if it carries a
-        position, "static_unchanged" if not. Built from the small sets involved, not from
-        the fixes (millions)."""
-        others = _concat(self.static_only, {REC_ID: pl.Int64()})
+        position, "static_unchanged" if not (``others``: the candidates with neither a
+        position nor a station report). Built from the small sets involved, not from the
+        fixes (millions)."""
         echo_ids = echoes[REC_ID]
         new = pl.col(REC_ID).is_in(static_new.implode())
         is_echo = pl.col(REC_ID).is_in(echo_ids.implode())
@@ -1143,9 +1178,7 @@ class _Collector:
             [
                 echo_ids.to_frame().select(REC_ID, duplicate),  # fixes and static-only alike
                 folds.filter(~new).select(REC_ID, duplicate),  # folds are never echoes
-                others.filter(~is_echo & ~new).select(
-                    REC_ID, pl.lit("static_unchanged").alias(s.REASON)
-                ),
+                others.filter(~is_echo & ~new).select(REC_ID, _UNCHANGED),
             ]
         )
 
@@ -1171,10 +1204,10 @@ class _Collector:
         self,
         positions: pl.DataFrame,
         static_new: pl.DataFrame,
-        rejects: pl.DataFrame,
+        late: pl.DataFrame,
         stations: pl.DataFrame,
     ) -> IngestResult:
-        late = self._lines_of(rejects)
+        """The result: ``late`` holds the quarantine rows of the rules' rejects."""
         rows = [r for r in [*self.rejected, late] if r.height]
         quarantine = pl.concat(rows, how="vertical_relaxed").sort(_SEQ) if rows else None
         quarantine = s.conform(

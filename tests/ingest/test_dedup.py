@@ -177,6 +177,21 @@ def test_two_part_static_message_heard_twice(tmp_path):
     assert accounting_holds(res)
 
 
+def test_static_echoes_and_repeats_get_their_own_reasons(tmp_path):
+    # the lines of static reports with nothing new are looked up while the rules run: the
+    # echo among them must still come out "duplicate", the later repeat "static_unchanged"
+    first = [tag(x, c=EPOCH0, s="rx1") for x in sentences(STATIC5, seq_id=1)]
+    echo = [tag(x, c=EPOCH0 + 1, s="rx2") for x in sentences(STATIC5, seq_id=7)]
+    later = [tag(x, c=EPOCH0 + 600, s="rx1") for x in sentences(STATIC5, seq_id=2)]
+    res = read_input(write_lines(tmp_path / "a.nmea", first + echo + later))
+    assert res.vessels.height == 1
+    assert res.quarantine.select(s.LINE_NO, s.REASON).rows() == [
+        (3, "duplicate"), (4, "duplicate"), (5, "static_unchanged"), (6, "static_unchanged")
+    ]
+    assert res.quarantine[s.RAW].to_list() == [*echo, *later]
+    assert accounting_holds(res)
+
+
 def test_rejected_records_are_never_folded(tmp_path):
     # the first copy has no time (rejected): the timed copy is kept, alone in its sources
     path = write_lines(tmp_path / "a.nmea", [AIVDM, tag(AIVDM, c=EPOCH0)])
