@@ -289,17 +289,21 @@ def _jit() -> SimpleNamespace:
     return SimpleNamespace(built=None, **{n: getattr(_kernels, n) for n in KERNELS})
 
 
+_LOADING = threading.Lock()
+
+
 @functools.cache
 def kernels() -> SimpleNamespace:
     """The compiled functions (:data:`KERNELS`), once per process: the built module's when
     there is one for this source (``built`` is then its path), else numba's (``built`` is
     None). ``MDA_KERNELS=jit`` always takes numba's."""
-    path = built_path()
-    if os.environ.get("MDA_KERNELS", "").lower() != "jit" and path.is_file():
-        got = _load_built(path)
-        if got is not None:
-            return got
-    return _jit()
+    with _LOADING:  # (the warm-up thread and a caller may ask at once)
+        path = built_path()
+        if os.environ.get("MDA_KERNELS", "").lower() != "jit" and path.is_file():
+            got = _load_built(path)
+            if got is not None:
+                return got
+        return _jit()
 
 
 def __getattr__(name: str) -> Any:
@@ -371,6 +375,9 @@ def build(folder: Path | None = None) -> Path:
             pycc_compiler.Flags = plain  # type: ignore[misc]
         (made,) = Path(tmp).glob(name + ".*")
         os.replace(made, target)
+    for old in target.parent.glob("mda_kernels_*"):  # built from an earlier source
+        if old != target:
+            old.unlink(missing_ok=True)  # (a process that loaded it keeps its mapping)
     return target
 
 
