@@ -371,17 +371,23 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
              ) -> tuple[fb.Fields, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """Canonical fields of the type 5 reports of 71 characters, ``len1`` at ``at1`` and the
     rest at ``at2`` (compiled: :func:`mda.ingest.fastkernel.decode_static5`), and their
-    payloads' hashes."""
+    payloads' hashes. The payloads are hashed first, and when they repeat (as a vessel's
+    type 5 does every few minutes) each distinct one is decoded once."""
+    n_chars, views = np.full(len(at1), 71), (fk.frozen(a.view()) for a in (at1, len1, at2))
+    hashes = np.empty(len(at1), np.uint64), np.empty(len(at1), np.uint64)
+    fk.kernels().hash_payloads(buf, *views, fk.frozen(n_chars), fk.SEED, *hashes)
+    repeats = _repeats(hashes)  # (a vessel repeats its type 5 every few minutes)
+    if repeats is not None:  # each distinct payload decoded once
+        first, inverse = repeats
+        at1, len1, at2 = at1[first], len1[first], at2[first]
     got = fk.statics5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
     mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest = got[:10]
-    hashes = got[10], got[11]
     texts = {s.CALL_SIGN: call_sign, s.VESSEL_NAME: name, s.DESTINATION: dest}
-    repeats = _repeats(hashes)
-    if repeats is None:
-        text_fields = {k: _text(v) for k, v in texts.items()}
-    else:  # the texts of each distinct payload converted once
-        first, inverse = repeats
-        text_fields = _spread({k: _text(v[first]) for k, v in texts.items()}, inverse)
+    text_fields = {k: _text(v) for k, v in texts.items()}
+    if repeats is not None:
+        mmsi, msg_type, imo, ship_type, length, width, draught = (
+            v[inverse] for v in (mmsi, msg_type, imo, ship_type, length, width, draught))
+        text_fields = _spread(text_fields, inverse)
     fields = {
         s.MMSI: mmsi,
         s.MSG_TYPE: msg_type,
@@ -503,8 +509,9 @@ def _add_slow(out: _Columns, path: Path, parsed: r.Parsed, g: np.ndarray) -> Non
     # own (a second sentence on a line) keeps them too, so the same-transmission rule sees it
     skip = {r.REC_ID, r.IS_POSITION_REPORT, s.SOURCE, r._PAYLOAD}
     for name in parsed.records.columns:
-        if name not in skip:
-            out.add(g, name, parsed.records[name])
+        column = parsed.records[name]
+        if name not in skip and column.null_count() < column.len():  # (all null: nothing to add)
+            out.add(g, name, column)
     payload = parsed.records[r._PAYLOAD]
     missing = payload.is_null().to_numpy()
     for name, h in zip((r._PAYLOAD_HASH, r._PAYLOAD_CHECK), fk.hash_texts(payload), strict=True):
