@@ -631,7 +631,7 @@ def _scanned(path: Path, piece_bytes: int) -> Iterator[
     loading = fk.warm_up()  # while the first piece is read
     for lines, buf, offsets, read in read_pieces(path, piece_bytes):
         loading.join()
-        sent = scan(lines, buf, offsets)
+        sent = scan(lines, buf, offsets, broken=False)
         yield lines, buf, sent, select_units(sent, buf), read
 
 

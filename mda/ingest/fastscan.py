@@ -281,8 +281,11 @@ def _general_fields(lines: pl.Series, rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame:
-    """The lines of :data:`SHAPE` and their fields.
+def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray, broken: bool = True,
+         ) -> pl.DataFrame:  # fmt: skip
+    """The lines of :data:`SHAPE` and their fields. ``broken=False`` leaves out the lines
+    outside the common forms that are not ``ok`` (no unit starts there; the reader is
+    given every line that is not a unit): the common case needs no merge of the two paths.
 
     Columns: ``idx`` (0-based line), ``ok`` (false when a checksum is wrong or the line is
     not of the shape the vectorised path reads after all), ``payload_at`` (byte offset of
@@ -310,6 +313,10 @@ def scan(lines: pl.Series, buf: np.ndarray, offsets: np.ndarray) -> pl.DataFrame
         return frame
     rest = np.flatnonzero(~simple)
     other = scan_vectorised(lines.gather(rest), buf, offsets[rest])
+    if not broken:
+        other = other.filter(pl.col("ok"))
+        if not other.height:  # (as usual: the other lines are broken)
+            return frame
     other = other.with_columns(pl.Series("idx", rest).gather(other["idx"]))
     return frame.merge_sorted(other, key="idx")  # both in line order
 

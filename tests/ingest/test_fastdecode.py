@@ -218,6 +218,11 @@ def test_compiled_scan_takes_the_common_forms(tmp_path):
     assert simple.tolist() == [True] * len(common) + [False] * len(other)
     compiled = scan(text_lines, buf, offsets)
     assert compiled.equals(scan_vectorised(text_lines, buf, offsets))
+    # what the fast path asks for: the other forms' lines only where they are ok (the
+    # compiled forms' broken lines stay: the scan gives them anyway)
+    kept = compiled.filter((pl.col("idx") < len(common)) | pl.col("ok"))
+    assert scan(text_lines, buf, offsets, broken=False).equals(kept)
+    assert kept.height < compiled.height and kept["ok"].sum() == compiled["ok"].sum()
     n = len(common)
     assert compiled["idx"].to_list()[:n] == list(range(n))
     assert compiled["ok"].to_list()[:9] == [True] * 4 + [False] * 2 + [True] * 3
