@@ -397,15 +397,14 @@ def _text(w, start: int, out, r: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, nogil=True)
-def decode_static5(buf, at1, len1, at2, ship_types, seed):  # type: ignore[no-untyped-def]
+def decode_static5(buf, at1, len1, at2, ship_types):  # type: ignore[no-untyped-def]
     """Fields of 424-bit type 5 reports: 71 payload characters, ``len1`` of them at
     ``at1`` and the rest at ``at2`` (a second part). ``ship_types`` maps the 8-bit code to
     pyais's ship type.
 
     Returns ``(mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-    destination, hash1, hash2)``: numbers are 0 where the report says "not available", texts
-    are raw 6-bit ASCII (n x 7, n x 20, n x 20), then the payloads' hashes
-    (:func:`_hash_words`)."""
+    destination)``: numbers are 0 where the report says "not available", texts are raw
+    6-bit ASCII (n x 7, n x 20, n x 20). (The payloads' hashes: :func:`hash_payloads`.)"""
     n = len(at1)
     mmsi = np.empty(n, dtype=np.int64)
     msg_type = np.empty(n, dtype=np.int64)
@@ -417,15 +416,12 @@ def decode_static5(buf, at1, len1, at2, ship_types, seed):  # type: ignore[no-un
     call_sign = np.empty((n, 7), dtype=np.uint8)
     name = np.empty((n, 20), dtype=np.uint8)
     destination = np.empty((n, 20), dtype=np.uint8)
-    hash1 = np.empty(n, dtype=np.uint64)
-    hash2 = np.empty(n, dtype=np.uint64)
     w = np.zeros(9, dtype=np.int64)
     for r in range(n):
         w[:] = 0
         for k in range(71):
             c = buf[at1[r] + k] if k < len1[r] else buf[at2[r] + k - len1[r]]
             _put_char(w, k, c)
-        hash1[r], hash2[r] = _hash_words(w, 71, seed)
         msg_type[r] = _field(w, 0, 6)
         mmsi[r] = _field(w, 8, 30)
         imo[r] = _field(w, 40, 30)
@@ -437,7 +433,7 @@ def decode_static5(buf, at1, len1, at2, ship_types, seed):  # type: ignore[no-un
         _text(w, 112, name, r)
         _text(w, 302, destination, r)
     return (mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name,
-            destination, hash1, hash2)  # fmt: skip
+            destination)  # fmt: skip
 
 
 @njit(cache=True, nogil=True)

@@ -373,15 +373,13 @@ def _static5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
     rest at ``at2`` (compiled: :func:`mda.ingest.fastkernel.decode_static5`), and their
     payloads' hashes. The payloads are hashed first, and when they repeat (as a vessel's
     type 5 does every few minutes) each distinct one is decoded once."""
-    n_chars, views = np.full(len(at1), 71), (fk.frozen(a.view()) for a in (at1, len1, at2))
-    hashes = np.empty(len(at1), np.uint64), np.empty(len(at1), np.uint64)
-    fk.kernels().hash_payloads(buf, *views, fk.frozen(n_chars), fk.SEED, *hashes)
+    hashes = fk.payload_hashes(buf, at1, len1, at2, np.full(len(at1), 71))
     repeats = _repeats(hashes)  # (a vessel repeats its type 5 every few minutes)
     if repeats is not None:  # each distinct payload decoded once
         first, inverse = repeats
         at1, len1, at2 = at1[first], len1[first], at2[first]
     got = fk.statics5(buf, at1, len1, at2, fb.SHIP_TYPE_5)
-    mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest = got[:10]
+    mmsi, msg_type, imo, ship_type, length, width, draught, call_sign, name, dest = got
     texts = {s.CALL_SIGN: call_sign, s.VESSEL_NAME: name, s.DESTINATION: dest}
     text_fields = {k: _text(v) for k, v in texts.items()}
     if repeats is not None:
@@ -448,10 +446,8 @@ class _Records:
             values, valid = tuple(t[0] for t in targets), tuple(t[1] for t in targets)
             self.out.add_hashes(g, fk.positions(self.buf, at, g, values, valid))
         else:
-            n_chars = fk.frozen(np.full(len(at), 28))
-            hashes = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
-            fk.hash_payloads(self.buf, fk.frozen(at), n_chars, fk.frozen(at), n_chars, fk.SEED,
-                             *hashes)  # fmt: skip
+            n_chars = np.full(len(at), 28)
+            hashes = fk.payload_hashes(self.buf, at, n_chars, at, n_chars)
             self.out.add_hashes(g, hashes)
             repeats = _repeats(hashes)
             if repeats is None:

@@ -127,6 +127,16 @@ def positions(
     return hash1, hash2
 
 
+def payload_hashes(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
+                   n_chars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """:func:`hash_payloads` of payloads of ``n_chars`` characters, ``len1`` of them at
+    ``at1`` and the rest at ``at2`` (int64 arrays; read-only views are taken, no copy)."""
+    hash1, hash2 = np.empty(len(at1), np.uint64), np.empty(len(at1), np.uint64)
+    views = (frozen(a.view()) for a in (at1, len1, at2, n_chars))
+    kernels().hash_payloads(buf, *views, SEED, hash1, hash2)
+    return hash1, hash2
+
+
 def hash_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`hash_payloads` of armoured payloads given as text (a null hashes as "")."""
     texts = texts.fill_null("")
@@ -135,10 +145,7 @@ def hash_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(n_chars[:-1], out=at[1:])
     joined = texts.str.join("").item() if len(n_chars) else ""
     buf = np.frombuffer(bytearray(joined.encode("ascii") + bytes(1)), dtype=np.uint8)
-    hash1, hash2 = np.empty(len(at), np.uint64), np.empty(len(at), np.uint64)
-    kernels().hash_payloads(buf, frozen(at), frozen(n_chars), frozen(at), frozen(n_chars), SEED,
-                            hash1, hash2)  # fmt: skip
-    return hash1, hash2
+    return payload_hashes(buf, at, n_chars, at, n_chars)
 
 
 def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray,
@@ -148,7 +155,7 @@ def statics5(buf: np.ndarray, at1: np.ndarray, len1: np.ndarray, at2: np.ndarray
 
     def part(ab: tuple[int, int]) -> tuple[np.ndarray, ...]:
         a, b = ab
-        return k.decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types, SEED)  # type: ignore[no-any-return]
+        return k.decode_static5(buf, at1[a:b], len1[a:b], at2[a:b], ship_types)  # type: ignore[no-any-return]
 
     with ThreadPoolExecutor(len(parts)) as pool:
         got = list(pool.map(part, parts))
@@ -187,7 +194,7 @@ def _sample_args() -> dict[str, tuple[Any, ...]]:
         "decode_positions": (buf, one, one, position_columns(1),
                              tuple(np.ones(1, dtype=np.bool_) for _ in range(8)), SEED, h, h),
         "hash_payloads": (buf, fixed, fixed, fixed, fixed, SEED, h, h),
-        "decode_static5": (buf, one, one, one, np.zeros(256, dtype=np.int64), SEED),
+        "decode_static5": (buf, one, one, one, np.zeros(256, dtype=np.int64)),
         "echo_chains": (frozen(np.zeros(1, dtype=np.uint64)), fixed, fixed, 0),
         "merge_runs": (fixed, frozen(np.zeros(1, dtype=np.uint32)), np.array([0, 1])),
     }  # fmt: skip
