@@ -53,10 +53,13 @@ def _cpu_seconds() -> float:
 
 def _worker(kind: str, path: str, out: str, sample: int) -> dict:
     """Run one measured job; returns {"seconds", "cpu_seconds", "items", "peak_mb"}."""
+    if kind in ("nmea_project", "csv_project"):
+        # what `mda ingest FILE --out DIR` runs, imported first as in that process (the
+        # command line sets polars' allocator options before polars loads:
+        # mda.cli.allocators)
+        from mda.cli.ingest import ingest
     import polars as pl
 
-    if kind in ("nmea_project", "csv_project"):
-        from mda.cli.ingest import ingest  # what `mda ingest FILE --out DIR` runs
     t0, c0 = time.perf_counter(), _cpu_seconds()
     if kind in ("nmea_project", "csv_project"):
         ingest(out=Path(out), files=[Path(path)], date=None, noaa_date=None, dma_date=None,
