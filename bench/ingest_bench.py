@@ -9,9 +9,10 @@ interpreter start and imports; CPU is the subprocess's user + system time over t
 span (all threads). Peak memory is the subprocess's own high-water mark, ``VmHWM`` from
 ``/proc/self/status``, read by the worker itself at its end: unlike ``os.wait4``/getrusage
 ``ru_maxrss``, it does not carry the peak of the parent the worker was forked from (Linux
-keeps the pre-``exec`` peak in ``ru_maxrss``). With ``--repeat N`` every job runs N times
-and the fastest run is shown (the machine may be shared). See bench/README.md for the
-figures measured on the project machine.
+keeps the pre-``exec`` peak in ``ru_maxrss``). With ``--repeat N`` the jobs run in N
+rounds (each job once a round, so the runs a ratio compares are seconds apart, not
+minutes) and the fastest run of each job is shown, with each round's ratio (the machine
+may be shared). See bench/README.md for the figures measured on the project machine.
 """
 
 from __future__ import annotations
@@ -97,12 +98,29 @@ def _worker(kind: str, path: str, out: str, sample: int) -> dict:
     }
 
 
-def measure(kind: str, path: Path, sample: int = 0, repeat: int = 1,
-            env: dict[str, str] | None = None) -> dict:  # fmt: skip
-    """Run a worker in a fresh subprocess (``repeat`` times; the fastest run is kept);
-    ``env`` is added to its environment."""
-    runs = [_measure_once(kind, path, sample, env) for _ in range(max(1, repeat))]
+Job = tuple[str, Path, int, dict[str, str] | None]
+"""A measured job: worker kind, input, pyais sample size, environment added."""
+
+
+def measure_rounds(jobs: dict[str, Job], repeat: int = 1) -> dict[str, list[dict]]:
+    """Run every job once per round, ``repeat`` rounds, each run in a fresh subprocess;
+    the runs of each job, in round order. Jobs of one round run one after another, so a
+    ratio taken within a round compares runs a few seconds apart (the machine's speed may
+    drift over a whole bench)."""
+    runs: dict[str, list[dict]] = {name: [] for name in jobs}
+    for _ in range(max(1, repeat)):
+        for name, (kind, path, sample, env) in jobs.items():
+            runs[name].append(_measure_once(kind, path, sample, env))
+    return runs
+
+
+def fastest(runs: list[dict]) -> dict:
     return min(runs, key=lambda got: got["seconds"])
+
+
+def _rounds(ratios: list[float], fmt: str) -> str:
+    """The ratio of each round, when there are several."""
+    return "" if len(ratios) < 2 else "; rounds: " + " ".join(format(x, fmt) for x in ratios)
 
 
 def _measure_once(kind: str, path: Path, sample: int, env: dict[str, str] | None = None) -> dict:
@@ -315,30 +333,44 @@ def bench_nmea(path: Path, sample: int, repeat: int = 1) -> None:
     n = _count_lines(path)
     print(f"\nNMEA: {path} ({n:,} lines, {path.stat().st_size / 1e6:,.0f} MB)")
     _compile_once()
-    base = measure("nmea_pyais", path, sample, repeat)
-    proj = measure("nmea_project", path, repeat=repeat)
-    dec = measure("nmea_decode_only", path, repeat=repeat)
-    jit = measure("nmea_project", path, repeat=repeat, env={"MDA_KERNELS": "jit"})
+    runs = measure_rounds({
+        "base": ("nmea_pyais", path, sample, None),
+        "proj": ("nmea_project", path, 0, None),
+        "dec": ("nmea_decode_only", path, 0, None),
+        "jit": ("nmea_project", path, 0, {"MDA_KERNELS": "jit"}),
+    }, repeat)  # fmt: skip
+    base, proj, dec, jit = (fastest(runs[k]) for k in ("base", "proj", "dec", "jit"))
     print(_row(f"baseline: pyais.decode loop ({sample:,} lines)", base, "lines", sample))
     print(_row("mda ingest -> Parquet", proj, "lines", n))
     print(_row("  of which fast decode (parse_nmea_fast)", dec, "lines", n))
     print(_row("mda ingest, kernels by numba's JIT", jit, "lines", n))
-    ratio = (n / proj["seconds"]) / (sample / base["seconds"])
-    print(f"RATIO nmea_vs_pyais = {ratio:.2f}x (target >= 10x)")
-    ratio = (n / jit["seconds"]) / (sample / base["seconds"])
-    print(f"RATIO nmea_jit_vs_pyais = {ratio:.2f}x (without the module built ahead of time)")
+
+    def speedup(ours: dict, loop: dict) -> float:
+        return (n / ours["seconds"]) / (sample / loop["seconds"])
+
+    each = [speedup(o, b) for o, b in zip(runs["proj"], runs["base"], strict=True)]
+    print(f"RATIO nmea_vs_pyais = {speedup(proj, base):.2f}x (target >= 10x"
+          f"{_rounds(each, '.2f')})")  # fmt: skip
+    each = [speedup(o, b) for o, b in zip(runs["jit"], runs["base"], strict=True)]
+    print(f"RATIO nmea_jit_vs_pyais = {speedup(jit, base):.2f}x (without the module built "
+          f"ahead of time{_rounds(each, '.2f')})")  # fmt: skip
 
 
 def bench_csv(path: Path, repeat: int = 1) -> None:
     n = _count_lines(path) - 1
     print(f"\nCSV: {path} ({n:,} rows, {path.stat().st_size / 1e6:,.0f} MB)")
-    base = measure("csv_read_write", path, repeat=repeat)
-    sink = measure("csv_scan_sink", path, repeat=repeat)
-    proj = measure("csv_project", path, repeat=repeat)
+    runs = measure_rounds({
+        "base": ("csv_read_write", path, 0, None),
+        "sink": ("csv_scan_sink", path, 0, None),
+        "proj": ("csv_project", path, 0, None),
+    }, repeat)  # fmt: skip
+    base, sink, proj = (fastest(runs[k]) for k in ("base", "sink", "proj"))
     print(_row("baseline: pl.read_csv(...).write_parquet()", base, "rows", n))
     print(_row("baseline: pl.scan_csv(...).sink_parquet()", sink, "rows", n))
     print(_row("mda ingest -> Parquet", proj, "rows", n))
-    print(f"RATIO csv_vs_polars = {base['seconds'] / proj['seconds']:.2f} (target >= 0.90)")
+    each = [b["seconds"] / o["seconds"] for b, o in zip(runs["base"], runs["proj"], strict=True)]
+    print(f"RATIO csv_vs_polars = {base['seconds'] / proj['seconds']:.2f} (target >= 0.90"
+          f"{_rounds(each, '.2f')})")  # fmt: skip
     cpu = base["cpu_seconds"] / proj["cpu_seconds"]
     print(f"CPU csv_vs_polars = {cpu:.2f} (baseline CPU seconds / ours; 1.0 = same work)")
     print(f"PEAK csv_mb = {proj['peak_mb']:.0f} (target <= 3072)")
@@ -352,7 +384,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     p.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mda-bench")
     p.add_argument("--only", choices=["nmea", "csv"], default=None)
-    p.add_argument("--repeat", type=int, default=1, help="runs per job; the fastest is shown")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="rounds of runs (each job once a round); the fastest run of each job "
+                   "is shown, and each round's ratio")  # fmt: skip
     p.add_argument("--nmea-form", choices=NMEA_FORMS, default="tagblock",
                    help="how the NMEA lines carry their time (see NMEA_FORMS)")
     a = p.parse_args(argv)
