@@ -576,9 +576,12 @@ the end of a stream, say, is not taken for a file grouped by vessel)."""
 def _blocks(key: pl.Series) -> pl.Series:
     """First row of each block of ``key``: rows of one MMSI in non-decreasing key order (a
     file grouped by vessel, as NOAA's daily files are, has a block or a few per vessel)."""
-    k, mmsi = pl.col(_KEY), pl.col(_KEY) // (1 << 33)  # (the key's high bits are the MMSI)
-    starts = (k < k.shift(1)) | (mmsi != mmsi.shift(1))
-    return key.to_frame(_KEY).select(starts.fill_null(True).arg_true()).to_series()
+    k = key.to_numpy()  # (no null: callers check; numpy, 3x faster than polars here)
+    mmsi = k >> 33  # (the key's high bits are the MMSI; keys are not negative)
+    new = np.empty(len(k), dtype=bool)
+    new[:1] = True
+    np.logical_or(k[1:] < k[:-1], mmsi[1:] != mmsi[:-1], out=new[1:])
+    return pl.Series(_KEY, np.flatnonzero(new).astype(np.uint32), dtype=pl.UInt32)
 
 
 def _block_list(key: pl.Series, start: pl.Series | None = None) -> pl.DataFrame | None:
@@ -604,6 +607,16 @@ def _block_rows(blocks: pl.DataFrame) -> pl.Series:
     """The rows of the blocks (:func:`_block_list`), block after block."""
     rows = pl.int_ranges(blocks["start"], blocks["end"], dtype=pl.UInt32, eager=True).explode()
     return rows.alias("_i")
+
+
+def _stable_order(key: pl.Series) -> pl.Series:
+    """Rows of ``key`` in key order, ties in row order (UInt32 ``_i``). numpy's stable sort
+    of a piece's 300,000 keys takes 4 ms in the calling thread, polars' 13 ms on both
+    cores; polars' sort keeps the order of nulls (first)."""
+    if key.null_count():
+        return key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]
+    order = np.argsort(key.to_numpy(), kind="stable").astype(np.uint32)
+    return pl.Series("_i", order, dtype=pl.UInt32)
 
 
 def _block_order(key: pl.Series) -> pl.Series | None:
@@ -949,8 +962,7 @@ class _Collector:
         if starts is not None and starts.len() * _BLOCK_ROWS <= key.len():  # few blocks
             self.blocky = True  # (put in order by blocks at the end)
         elif not self.blocky:
-            order = key.to_frame(_KEY).with_row_index("_i").sort(_KEY, maintain_order=True)["_i"]
-            self.runs.append(order + before)
+            self.runs.append(_stable_order(key) + before)
         return fixes.with_columns(key.alias(_KEY))
 
     def _block_starts(self, keys: pl.Series) -> pl.Series | None:

@@ -380,3 +380,36 @@ def test_payload_hashes_are_keyed_for_each_process():
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.split() for _ in range(2)]  # fmt: skip
     assert len(runs[0]) == 2 and runs[0] != runs[1]
+
+
+# a piece's fixes in key order (_records._stable_order) and where its blocks start
+# (_records._blocks): numpy now, checked against the polars expressions they replaced
+_keys = st.lists(
+    st.builds(lambda m, sec: m * (1 << 33) + sec, st.integers(0, 5), st.integers(0, 40)),
+    max_size=300,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_keys, st.lists(st.integers(0, 299), max_size=5))
+def test_stable_order_is_polars_stable_sort(keys, null_at):
+    from mda.ingest._records import _stable_order
+
+    key = pl.Series("_key", keys, dtype=pl.Int64)
+    if null_at and keys:
+        key = key.scatter([i % len(keys) for i in null_at], None)
+    want = key.to_frame().with_row_index("_i").sort("_key", maintain_order=True)["_i"]
+    got = _stable_order(key)
+    assert got.dtype == pl.UInt32
+    assert got.to_list() == want.to_list()  # ties (equal keys, nulls) in row order
+
+
+@settings(max_examples=200, deadline=None)
+@given(_keys)
+def test_blocks_start_where_the_key_goes_down_or_the_mmsi_changes(keys):
+    from mda.ingest._records import _blocks
+
+    key = pl.Series("_key", keys, dtype=pl.Int64)
+    k, mmsi = pl.col("_key"), pl.col("_key") // (1 << 33)
+    starts = ((k < k.shift(1)) | (mmsi != mmsi.shift(1))).fill_null(True).arg_true()
+    assert _blocks(key).to_list() == key.to_frame().select(starts).to_series().to_list()
