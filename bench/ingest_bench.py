@@ -57,7 +57,7 @@ def _worker(kind: str, path: str, out: str, sample: int) -> dict:
     if kind in ("nmea_project", "csv_project"):
         # what `mda ingest FILE --out DIR` runs, imported first as in that process (the
         # command line sets polars' allocator options before polars loads:
-        # mda.cli.allocators)
+        # mda.allocators)
         from mda.cli.ingest import ingest
     import polars as pl
 

@@ -79,6 +79,10 @@ def build_dag(region: str, title: str, retries: int = 2):
     def daily():
         @task
         def ingest() -> dict:
+            from mda.allocators import keep_polars_pages, tune_glibc_malloc
+
+            keep_polars_pages()  # (before the pipeline loads polars: see mda.allocators)
+            tune_glibc_malloc()
             from mda.pipelines.daily import ingest_interval
 
             return ingest_interval(region, _interval_start(), _settings())

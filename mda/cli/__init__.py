@@ -1,5 +1,5 @@
 """The `mda` command line (Typer). One module per command group."""
 
-from mda.cli.allocators import keep_polars_pages
+from mda.allocators import keep_polars_pages
 
-keep_polars_pages()  # (before any command imports polars: see mda.cli.allocators)
+keep_polars_pages()  # (before any command imports polars: see mda.allocators)

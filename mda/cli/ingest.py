@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mda.cli.allocators import tune_glibc_malloc
+from mda.allocators import tune_glibc_malloc
 from mda.cli.common import emit_json, fail, out_folder, parse_day, setup_logging, user_errors
 from mda.cli.fetch import byte_progress, fetch_inputs
 from mda.ingest import IngestResult, read_inputs
@@ -68,7 +68,7 @@ def ingest(
     """Decode files into OUT/positions.parquet, vessels.parquet, stations.parquet (base
     stations and aids to navigation) and quarantine.parquet."""
     setup_logging(verbose)
-    tune_glibc_malloc()  # (batch work: see mda.cli.allocators)
+    tune_glibc_malloc()  # (batch work: see mda.allocators)
     day = parse_day(date) if date else None
     out_folder(out)  # (before any reading: a wrong --out fails at once)
     inputs = [*(files or []), *fetch_inputs(noaa_date, dma_date, cache)]

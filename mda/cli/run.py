@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from mda.cli.allocators import tune_glibc_malloc
+from mda.allocators import tune_glibc_malloc
 from mda.cli.common import emit_json, out_folder, parse_day, settings, setup_logging, user_errors
 from mda.pipelines.daily import DayContext, run_day
 from mda.regions import Region, load_regions
@@ -112,7 +112,7 @@ def run(
 ) -> None:
     """Ingest one UTC day of AIS files, detect events, and write events + report under OUT."""
     setup_logging(verbose)
-    tune_glibc_malloc()  # (batch work: see mda.cli.allocators)
+    tune_glibc_malloc()  # (batch work: see mda.allocators)
     day = parse_day(date)
     out_folder(out)
     if lake_dir is not None:

@@ -1,4 +1,5 @@
-"""Memory allocator settings for the command line's batch work (``mda ingest``, ``mda run``).
+"""Memory allocator settings for batch work: ``mda ingest``, ``mda run`` and the daily DAG's
+ingest task (entry points call them; library code never does).
 
 Ingest allocates and frees large arrays piece after piece: numpy arrays through glibc's
 malloc (~100 MB for each piece of ~350,000 NMEA lines), polars' frames through its own
@@ -11,13 +12,15 @@ the kernel's (page faults). Two settings keep freed memory in the process instea
   (muzzy): polars sets those so that a long-lived process returns memory soon (polars
   issue 18088) and appends what ``_RJEM_MALLOC_CONF`` holds, read once when polars loads;
   :func:`keep_polars_pages` runs in ``mda.cli``'s ``__init__``, before any command imports
-  polars, and keeps a value the user set;
+  polars, and in the DAG's ingest task before it imports the pipeline; a value the user
+  set is kept;
 - glibc's malloc serves every thread from one arena, takes blocks of up to 32 MB from it
   instead of separate mappings, and keeps up to 256 MB free on top of its heap
-  (:func:`tune_glibc_malloc`, ``mallopt``; on glibc only, called by the batch commands).
+  (:func:`tune_glibc_malloc`, ``mallopt``; on glibc only).
 
-Peak memory stays about the same (freed memory is reused, not held twice). Measured on the
-bench files: NMEA faults 340,000 -> 270,000 pages and ~7 % less time, CSV ~5-9 % less time.
+Measured on the bench files: NMEA faults 340,000 -> 270,000 pages and ~5-7 % less time
+(peak about the same), CSV faults 880,000 -> 720,000 and ~10 % less time (peak 1.5 ->
+1.65-1.75 GB: freed frames are kept for the next piece instead of being handed back).
 ``MDA_ALLOCATOR_TUNING=0`` leaves both allocators at their defaults.
 """
 

@@ -1,5 +1,5 @@
-"""The command line's allocator settings (mda.cli.allocators), each in a fresh interpreter:
-they act once per process."""
+"""The allocator settings of the batch entry points (mda.allocators), each in a fresh
+interpreter: they act once per process."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import sys
 
 import pytest
 
-from mda.cli.allocators import POLARS_JEMALLOC
+from mda.allocators import POLARS_JEMALLOC
 
 PROBE = """
 import json, os, sys
 {before}
 import mda.cli.main  # what the `mda` console script imports
-from mda.cli import allocators
+from mda import allocators
 print(json.dumps({{"conf": os.environ.get("_RJEM_MALLOC_CONF"),
                    "glibc": allocators.tune_glibc_malloc(),
                    "again": allocators.tune_glibc_malloc(),
