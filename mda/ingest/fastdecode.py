@@ -363,6 +363,8 @@ def text_rows(chars: np.ndarray) -> pl.Series:
 
 def _text(chars: np.ndarray) -> pl.Series:
     """6-bit ASCII texts (n x width bytes) as ``mda.ingest.fastbits.text`` gives them."""
+    if len(chars) <= fb.FEW_TEXTS:
+        return fb.few_texts(chars)
     out = text_rows(chars).str.strip_chars(" @")
     return out.set(out == "", None)  # type: ignore[arg-type]
 
@@ -435,8 +437,20 @@ class _Records:
         return self._columns[col][rows]
 
     def _origin(self, g: np.ndarray, rows: np.ndarray) -> None:
-        station = self.sent["station"].gather(rows)
+        station = self.sent["station"]
+        if station.null_count() < station.len():  # (as a rule no line has an s: field)
+            station = station.gather(rows)
+        else:
+            station = pl.repeat(None, len(rows), dtype=pl.String, eager=True)
         self.out.add(g, r._LABEL, _labels(self.path, self._sent(rows, "head"), station))
+
+    def _ts(self, rows: np.ndarray) -> np.ma.MaskedArray:
+        """The scan's times (UTC microseconds) of ``rows``, masked where the line has none."""
+        if "_ts" not in self._columns:  # (converted once a piece)
+            ts = self.sent["ts"]
+            self._columns["_ts"] = ts.dt.epoch("us").fill_null(0).to_numpy()
+            self._columns["_ts_null"] = ts.is_null().to_numpy()
+        return np.ma.masked_array(self._columns["_ts"][rows], self._columns["_ts_null"][rows])
 
     def single(self, kind: int, rows: np.ndarray, g: np.ndarray) -> None:
         """Decoded single-sentence records (positions or type 24, 28 characters)."""
@@ -456,7 +470,7 @@ class _Records:
                 first, inverse = repeats
                 fields = fb.decode_static24(fb.payload_words(self.buf, at[first], 28))
                 self.out.add_fields(g, _spread(fields, inverse))
-        self.out.add(g, s.TS, self.sent["ts"].gather(rows))
+        self.out.add(g, s.TS, self._ts(rows))
         self._origin(g, rows)
 
     def static5(self, rows: np.ndarray, n: np.ndarray, g: np.ndarray) -> None:
@@ -467,8 +481,8 @@ class _Records:
         fields, hashes = _static5(self.buf, at1, len1, at2)
         self.out.add_fields(g, fields)
         self.out.add_hashes(g, hashes)
-        ts = pl.select(pl.coalesce(self.sent["ts"].gather(rows), self.sent["ts"].gather(second)))
-        self.out.add(g, s.TS, ts.to_series())
+        ts, ts2 = self._ts(rows), self._ts(second)
+        self.out.add(g, s.TS, np.ma.where(np.ma.getmaskarray(ts), ts2, ts))
         self._origin(g, rows)
 
     def rejects(self, kind: np.ndarray, rows: np.ndarray, g: np.ndarray) -> None:

@@ -644,3 +644,22 @@ def test_a_run_compiles_nothing_after_the_warm_up(tmp_path, numba_kernels):
     res = r.finalize([fd.parse_nmea_fast(path)])
     assert res.rejects["duplicate"] == 5  # (the compiled hash table found them)
     assert [len(k.signatures) for k in kernels] == before
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 300, 5000])
+def test_static_texts_in_python_and_in_polars_agree(n):
+    """A piece's few static texts are made in Python (fastbits.few_texts), many through
+    polars (fastdecode.text_rows, fastbits.text's numpy path): the same values, '@' and
+    spaces stripped at both ends, empty -> null."""
+    from mda.ingest import fastbits as fb
+
+    rng = np.random.default_rng(n)
+    chars = rng.choice(np.frombuffer(b"AB C@9-", dtype=np.uint8), size=(n, 20))
+    chars[::3] = ord("@")  # (all padding: null)
+    chars[1::4, :5] = ord(" ")
+    by_polars = fd.text_rows(chars).str.strip_chars(" @")
+    by_polars = by_polars.set(by_polars == "", None)
+    assert fb.few_texts(chars).to_list() == by_polars.to_list()
+    assert fd._text(chars).to_list() == by_polars.to_list()  # (either path, by n)
+    if n:
+        assert by_polars.null_count() >= (n + 2) // 3
