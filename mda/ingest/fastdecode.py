@@ -128,22 +128,20 @@ class _Feeder:
         self.lines = lines
         self.first = units["first"].to_numpy()
         self.n = units["n"].to_numpy()
-        self.units = units
         self.lines_before = np.concatenate([[0], np.cumsum(self.n)])  # unit lines before unit j
         self.taken = np.zeros(len(self.first), dtype=bool)
         self.taken_lines = 0
-        self._pairs: dict[tuple[int, int], np.ndarray] | None = None
+        self._pairs: dict[tuple[int, int], np.ndarray] = {}
 
-    def pairs(self) -> dict[tuple[int, int], np.ndarray]:
-        """Packed group key -> unit numbers of the 2-part units with that key."""
-        if self._pairs is None:
-            two = self.units.with_row_index("_u").filter(pl.col("n") == 2)
-            groups = two.group_by("head", "key").agg(pl.col("_u").sort())
-            self._pairs = {
-                (h, k): np.asarray(u, dtype=np.int64)
-                for h, k, u in groups.iter_rows()
-            }  # fmt: skip
-        return self._pairs
+    def pairs(self, key: tuple[int, int]) -> np.ndarray:
+        """Unit numbers (ascending) of the 2-part units with the packed group key ``key``
+        (head, sequence id and channel), found when first asked for (the reader holds a
+        few keys pending in a piece, if any)."""
+        if key not in self._pairs:
+            head, seq_channel = key
+            same = (self.head == head) & (self.key == seq_channel) & (self.n == 2)
+            self._pairs[key] = np.flatnonzero(same)
+        return self._pairs[key]
 
     def feed_unit(self, j: int) -> None:
         """Hand unit ``j`` to the reader."""
@@ -199,8 +197,8 @@ class _Feeder:
             return
         hits = []
         for key in keys:
-            units = self.pairs().get(key)
-            if units is not None:
+            units = self.pairs(key)
+            if len(units):
                 at = int(np.searchsorted(units, j))
                 if at < len(units) and units[at] < upto:
                     hits.append(int(units[at]))
