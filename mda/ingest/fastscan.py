@@ -123,13 +123,13 @@ Piece = tuple[pl.Series, np.ndarray, np.ndarray, tuple[int, int]]
 been read."""
 
 
-def read_pieces(path: Path, size: int) -> Iterator[Piece]:
-    """:func:`lines_of` each piece of about ``size`` bytes of a plain or gzip file, in
-    order, with how far the file has been read (:func:`mda.ingest.formats.position`); a
-    truncated gzip raises InputFileError."""
+def read_pieces(path: Path, size: int, first: int | None = None) -> Iterator[Piece]:
+    """:func:`lines_of` each piece of about ``size`` bytes (the first ``first``) of a plain
+    or gzip file, in order, with how far the file has been read
+    (:func:`mda.ingest.formats.position`); a truncated gzip raises InputFileError."""
     with open_binary(path) as fh:  # (it turns a decompression error into InputFileError)
         read = position(fh, path)
-        for data in pieces(fh, size):
+        for data in pieces(fh, size, first):
             yield (*lines_of(data), read())
 
 

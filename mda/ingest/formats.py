@@ -236,10 +236,12 @@ def position(fh: IO[bytes], path: Path) -> Callable[[], tuple[int, int]]:
     return lambda: (fh.tell(), size)
 
 
-def pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:
-    """The rest of ``fh`` in pieces of about ``size`` bytes, each ending at a line end. A
-    plain file is read with one read per piece (its end found first), not read and extended."""
+def pieces(fh: IO[bytes], size: int, first: int | None = None) -> Iterator[bytes]:
+    """The rest of ``fh`` in pieces of about ``size`` bytes (the first of about ``first``,
+    when given), each ending at a line end. A plain file is read with one read per piece
+    (its end found first), not read and extended."""
     exact = isinstance(fh, io.BufferedReader)
+    size, rest = first or size, size
     while True:
         if exact:
             start = fh.tell()
@@ -255,6 +257,7 @@ def pieces(fh: IO[bytes], size: int) -> Iterator[bytes]:
         if not data:
             return
         yield data
+        size = rest
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:

@@ -185,3 +185,21 @@ def test_read_ahead_keeps_order_raises_and_closes():
         if i == 1:
             break
     assert closed.is_set()
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize("first", [None, 100, 1000])
+def test_pieces_end_at_line_ends_the_first_of_its_own_size(tmp_path, gz, first):
+    from mda.ingest.formats import open_binary, pieces
+
+    lines = [f"line {i:05d} " + "x" * (i % 37) for i in range(2000)]
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path / ("f.txt.gz" if gz else "f.txt")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with open_binary(path) as fh:
+        got = list(pieces(fh, 4000, first))
+    assert b"".join(got) == data  # nothing lost or repeated
+    assert all(p.endswith(b"\n") for p in got)
+    # each piece: its size, then the rest of the line it stopped in (< 60 bytes here)
+    sizes = [first or 4000] + [4000] * (len(got) - 1)
+    assert all(size <= len(p) < size + 60 for p, size in zip(got[:-1], sizes, strict=False))
