@@ -425,8 +425,10 @@ def _spread(fields: fb.Fields, inverse: np.ndarray) -> fb.Fields:
 class _Records:
     """Decodes the units into :class:`_Columns`, one kind at a time."""
 
-    def __init__(self, path: Path, buf: np.ndarray, sent: pl.DataFrame, out: _Columns) -> None:
-        self.path, self.buf, self.sent, self.out = path, buf, sent, out
+    def __init__(self, path: Path, buf: np.ndarray, sent: pl.DataFrame,
+                 ts: np.ma.MaskedArray, out: _Columns) -> None:  # fmt: skip
+        """``ts``: the time of each scan row (UTC microseconds, masked where none)."""
+        self.path, self.buf, self.sent, self.ts, self.out = path, buf, sent, ts, out
         self._columns: dict[str, np.ndarray] = {}
 
     def _sent(self, rows: np.ndarray, col: str) -> np.ndarray:
@@ -443,12 +445,8 @@ class _Records:
         self.out.add(g, r._LABEL, _labels(self.path, self._sent(rows, "head"), station))
 
     def _ts(self, rows: np.ndarray) -> np.ma.MaskedArray:
-        """The scan's times (UTC microseconds) of ``rows``, masked where the line has none."""
-        if "_ts" not in self._columns:  # (converted once a piece)
-            ts = self.sent["ts"]
-            self._columns["_ts"] = ts.dt.epoch("us").fill_null(0).to_numpy()
-            self._columns["_ts_null"] = ts.is_null().to_numpy()
-        return np.ma.masked_array(self._columns["_ts"][rows], self._columns["_ts_null"][rows])
+        """The times (UTC microseconds) of ``rows``, masked where the line has none."""
+        return self.ts[rows]
 
     def single(self, kind: int, rows: np.ndarray, g: np.ndarray) -> None:
         """Decoded single-sentence records (positions or type 24, 28 characters)."""
@@ -578,16 +576,19 @@ class _Pieces:
         feeder = _Feeder(self.reader, (self.lines, self.unit_lines), lines, units, sent)
         feeder.run()
         units = units.filter(pl.Series(~feeder.taken))
+        # the scan's times (none: -1, as scanned times are 2000..2100), then those the
+        # reader's context gave (any date a $PGHP line says)
+        ts = np.ma.masked_array(feeder.ts, feeder.ts < 0, copy=bool(feeder.times))
         if feeder.times:
-            rows = np.fromiter(feeder.times, dtype=np.int64, count=len(feeder.times))
-            times = pl.Series(list(feeder.times.values()), dtype=pl.Int64).cast(s.UTC_TS)
-            sent = sent.with_columns(sent["ts"].scatter(rows, times))
+            count = len(feeder.times)
+            rows = np.fromiter(feeder.times, dtype=np.int64, count=count)
+            ts[rows] = np.fromiter(feeder.times.values(), dtype=np.int64, count=count)
         parsed, messages = self.reader.drain()
         first, n = units["first"].to_numpy(), units["n"].to_numpy()
         at_slow = np.array([m.at for m in messages], dtype=np.int64)
         g_fast, g_slow = _order(self.lines + first + n, at_slow)
         out = _Columns(len(g_fast) + len(g_slow))
-        _Records(self.path, buf, sent, out).units(units, g_fast)
+        _Records(self.path, buf, sent, ts, out).units(units, g_fast)
         _add_slow(out, self.path, parsed, g_slow)
         unit_lines = r.UnitLines(  # (no row per line: their text is taken only if rejected)
             source_file=str(self.path),
