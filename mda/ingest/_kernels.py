@@ -12,7 +12,7 @@ import sys
 import numpy as np
 from numba import njit
 
-from mda.ingest.fastkernel import BAD_BITS, POS, T5, T24, UNSUPPORTED
+from mda.ingest.fastkernel import BAD_BITS, POS, STATION, T5, T24, UNSUPPORTED
 
 _BANG, _COMMA, _STAR, _BACKSLASH = 33, 44, 42, 92
 
@@ -610,6 +610,8 @@ def _kind(t: int, n_bits: int, single: bool, part: int, supported, lo, hi,
             return POS
         if t == 24 and part <= 1:
             return T24
+    if single and (t == 4 or t == 21):  # (a bit count the type allows: checked above)
+        return STATION
     return -1
 
 

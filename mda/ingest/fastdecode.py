@@ -23,22 +23,23 @@ Per piece:
 1. :func:`mda.ingest.fastscan.scan` finds the lines that are one plain AIS sentence with
    right checksums, and where their fields are.
 2. :func:`select_units` picks the *units* the vectorised path takes, each one record of
-   the reader: single-part 168-bit type 1/2/3/18/24 and 424-bit type 5, a 2-part message
-   whose parts are adjacent lines (type 5 decoded), and the single-part or adjacent 2-part
-   messages the reader would reject as ``unsupported_type`` or ``bad_bit_count``.
-3. Every other line (parts far apart, other types, station reports (types 4 and 21, about
-   one line in a thousand), bad checksums, ``$PGHP``, comments, ...) goes through the
-   pyais reader (:class:`mda.ingest.nmea.NmeaReader`) in file order, so the line
+   the reader: single-part 168-bit type 1/2/3/18/24 and 424-bit type 5, single-part
+   station reports (type 4, and type 21 of 272-360 bits), a 2-part message whose parts
+   are adjacent lines (type 5 decoded), and the single-part or adjacent 2-part messages
+   the reader would reject as ``unsupported_type`` or ``bad_bit_count``.
+3. Every other line (parts far apart, other types, a type 21 in two parts, bad
+   checksums, ``$PGHP``, comments, ...) goes through the pyais reader
+   (:class:`mda.ingest.nmea.NmeaReader`) in file order, so the line
    accounting does not change. The reader's state is consulted where
    it matters: the first unit after a pending context (a lone tag block or ``$PGHP`` line
    whose time applies to the next sentence) takes the time the reader would give it; a
    unit right after a tag block with a wrong checksum, and a 2-part unit whose group key
    the reader holds pending, go to the reader.
 4. Units are decoded in bulk (position reports and type 5 by the compiled
-   :mod:`mda.ingest.fastkernel`, type 24 by :mod:`mda.ingest.fastbits`, both bit for bit
-   as pyais; a static payload repeated in the piece, as every vessel repeats its type 5
-   and 24, decoded once) and merged with the reader's records in the order the reader
-   would have made them.
+   :mod:`mda.ingest.fastkernel`, type 24 and station reports by
+   :mod:`mda.ingest.fastbits`, all bit for bit as pyais; a static payload repeated in the
+   piece, as every vessel repeats its type 5 and 24, decoded once) and merged with the
+   reader's records in the order the reader would have made them.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ from mda.ingest.nmea import (
     NmeaReader,
 )
 
-POS, T24, T5, UNSUPPORTED, BAD_BITS = fk.POS, fk.T24, fk.T5, fk.UNSUPPORTED, fk.BAD_BITS
-"""Unit kinds: decoded position report, type 24, type 5, and the two reader rejects."""
+POS, T24, T5, STATION = fk.POS, fk.T24, fk.T5, fk.STATION
+UNSUPPORTED, BAD_BITS = fk.UNSUPPORTED, fk.BAD_BITS
+"""Unit kinds: decoded position report, type 24, type 5, station report (type 4 or 21),
+and the two reader rejects."""
 _REJECT_REASON = {UNSUPPORTED: "unsupported_type", BAD_BITS: "bad_bit_count"}
 _SUPPORTED = np.isin(np.arange(64), list(SUPPORTED_TYPES))
 _BITS_LO = np.array([ALLOWED_BITS[t].start if t in ALLOWED_BITS else 0 for t in range(64)])
@@ -430,6 +433,7 @@ class _Records:
         """``ts``: the time of each scan row (UTC microseconds, masked where none)."""
         self.path, self.buf, self.sent, self.ts, self.out = path, buf, sent, ts, out
         self._columns: dict[str, np.ndarray] = {}
+        self.stations: tuple[np.ndarray, dict[str, Any]] | None = None  # (g, station fields)
 
     def _sent(self, rows: np.ndarray, col: str) -> np.ndarray:
         if col not in self._columns:  # each scan column converted once
@@ -481,6 +485,29 @@ class _Records:
         self.out.add(g, s.TS, np.ma.where(np.ma.getmaskarray(ts), ts2, ts))
         self._origin(g, rows)
 
+    def station(self, rows: np.ndarray, g: np.ndarray) -> None:
+        """Decoded base station (type 4) and aid-to-navigation (type 21) reports, one
+        sentence each: the record columns, and their station fields kept for
+        :meth:`station_fields`."""
+        at = self._sent(rows, "payload_at")
+        n_chars = self._sent(rows, "plen").astype(np.int64)
+        n_bits = 6 * n_chars - self._sent(rows, "fill")
+        fields, station = fb.decode_stations(self.buf, at, n_bits)
+        self.out.add_fields(g, fields)
+        self.out.add_hashes(g, fk.payload_hashes(self.buf, at, n_chars, at, n_chars))
+        self.out.add(g, s.TS, self._ts(rows))
+        self._origin(g, rows)
+        self.stations = g, station
+
+    def station_fields(self, base: int) -> pl.DataFrame | None:
+        """The station fields of the station reports decoded here (records numbered from
+        ``base``), in :data:`mda.ingest._records.STATION_FIELDS_SCHEMA`; None when none."""
+        if self.stations is None:
+            return None
+        g, columns = self.stations
+        frame = pl.DataFrame({r.REC_ID: g + base, **columns})
+        return frame.select(pl.col(k).cast(v) for k, v in r.STATION_FIELDS_SCHEMA.items())
+
     def rejects(self, kind: np.ndarray, rows: np.ndarray, g: np.ndarray) -> None:
         """Records the reader would reject (unsupported type, bad bit count)."""
         reasons = pl.Series([_REJECT_REASON[UNSUPPORTED], _REJECT_REASON[BAD_BITS]])
@@ -497,6 +524,9 @@ class _Records:
         sel = np.flatnonzero(kind == T5)
         if len(sel):
             self.static5(rows[sel], n[sel], g[sel])
+        sel = np.flatnonzero(kind == STATION)
+        if len(sel):
+            self.station(rows[sel], g[sel])
         sel = np.flatnonzero(kind >= UNSUPPORTED)
         if len(sel):
             self.rejects(kind[sel], rows[sel], g[sel])
@@ -588,7 +618,8 @@ class _Pieces:
         at_slow = np.array([m.at for m in messages], dtype=np.int64)
         g_fast, g_slow = _order(self.lines + first + n, at_slow)
         out = _Columns(len(g_fast) + len(g_slow))
-        _Records(self.path, buf, sent, ts, out).units(units, g_fast)
+        decoded = _Records(self.path, buf, sent, ts, out)
+        decoded.units(units, g_fast)
         _add_slow(out, self.path, parsed, g_slow)
         unit_lines = r.UnitLines(  # (no row per line: their text is taken only if rejected)
             source_file=str(self.path),
@@ -600,7 +631,8 @@ class _Pieces:
         )
         self.lines += lines.len()
         self.unit_lines += int(n.sum())
-        return self._parsed(out, parsed, messages, g_slow, unit_lines, read)
+        stations = decoded.station_fields(self.records)
+        return self._parsed(out, parsed, messages, g_slow, unit_lines, read, stations)
 
     def end(self) -> r.Parsed:
         """The records made when the file ends (incomplete messages), with their lines."""
@@ -612,11 +644,12 @@ class _Pieces:
         return self._parsed(out, parsed, messages, g_slow, None, None)
 
     def _parsed(self, out: _Columns, parsed: r.Parsed, messages: list, g_slow: np.ndarray,
-                unit_lines: r.UnitLines | None, read: tuple[int, int] | None
-                ) -> r.Parsed:  # fmt: skip
+                unit_lines: r.UnitLines | None, read: tuple[int, int] | None,
+                unit_stations: pl.DataFrame | None = None) -> r.Parsed:  # fmt: skip
         """A piece: ``out``'s records, the lines of the reader's records (``parsed`` from
         :meth:`NmeaReader.drain`, ``g_slow`` their positions) and those of the units;
-        ``read``: how far the file had been read with it."""
+        ``read``: how far the file had been read with it; ``unit_stations``: the station
+        fields of the units' station reports (file rec ids)."""
         base = self.records
         # the reader's (reader-local) record ids -> the file's: its records of this piece
         # are numbered from messages[0].rec_id, and own every line it drained
@@ -631,6 +664,10 @@ class _Pieces:
         if stations is not None and stations.height:
             st_rec = to_file[stations[r.REC_ID].to_numpy() - local]
             stations = stations.with_columns(pl.Series(r.REC_ID, st_rec))
+            if unit_stations is not None:  # (both: in record order)
+                stations = pl.concat([stations, unit_stations]).sort(r.REC_ID)
+        elif unit_stations is not None:
+            stations = unit_stations
         records = _records(out, base)
         self.records += records.height
         progress = None if read is None else (str(self.path), *read)

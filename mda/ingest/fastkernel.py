@@ -77,8 +77,8 @@ def position_columns(n: int) -> tuple[np.ndarray, ...]:
     return tuple(np.zeros(n, dtype=d) for d in dtypes)
 
 
-POS, T24, T5, UNSUPPORTED, BAD_BITS = range(5)
-"""Unit kinds (see :mod:`mda.ingest.fastdecode`)."""
+POS, T24, T5, STATION, UNSUPPORTED, BAD_BITS = range(6)
+"""Unit kinds (see :mod:`mda.ingest.fastdecode`); the reader's rejects come last."""
 
 
 def _parts(n: int, min_size: int = 20_000) -> list[tuple[int, int]]:

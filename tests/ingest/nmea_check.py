@@ -61,7 +61,7 @@ def _assert_same(path: Path, slow: r.Parsed, piece_bytes: int) -> r.Parsed:
     names = [r._PAYLOAD_HASH, r._PAYLOAD_CHECK]
     want = slow.records.with_columns(r._payload_hashes(slow.records)).select(names)
     assert fast.records.select(names).equals(want)
-    # station reports (types 4 and 21) always go through pyais: same fields, same records
+    # station reports (types 4 and 21): same station fields, same records
     empty = pl.DataFrame(schema=r.STATION_FIELDS_SCHEMA)
     fast_st = fast.stations if fast.stations is not None else empty
     slow_st = slow.stations if slow.stations is not None else empty

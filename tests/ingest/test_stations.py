@@ -4,6 +4,7 @@ the station MMSI rule, the duplicate rules and the fast path equal to the pyais 
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from tests.ingest.factory import (
     write_lines,
 )
 from tests.ingest.nmea_check import assert_same
+from tests.ingest.test_fastdecode import unit_lines
 
 BASE = 2_570_000  # 00 257 0000: a Norwegian base station
 ATON = 992_570_001  # 99 257 0001: a Norwegian aid to navigation
@@ -300,3 +302,78 @@ def test_real_station_lines_land_in_stations(shared_data):
     assert row[s.TS] == datetime(2021, 11, 1, 1, 58, 9, tzinfo=UTC)  # c:1635731889
     assert res.stations[s.STATION_KIND].unique().sort().to_list() == ["aton", "base_station"]
     assert "unsupported_type" not in res.rejects or res.rejects["unsupported_type"] < 5
+
+
+# --- station reports on the vectorised path, bit for bit ----------------------------------
+
+
+def _armoured(bits: str) -> tuple[str, int]:
+    """A bit string as an AIS payload and its fill bits."""
+    fill = -len(bits) % 6
+    bits += "0" * fill
+    values = [int(bits[i : i + 6], 2) for i in range(0, len(bits), 6)]
+    return "".join(chr(v + 48 + (8 if v > 39 else 0)) for v in values), fill
+
+
+def _field(value: int, width: int) -> str:
+    return format(value & ((1 << width) - 1), f"0{width}b")
+
+
+def _station_bits(rng: random.Random, msg_type: int, n_bits: int) -> str:
+    """Random bits of one type 4 or 21 report of ``n_bits`` bits, some fields drawn from
+    the edges pyais and the canonical fields treat apart (dates, "not available" values,
+    '@' and blanks in names)."""
+    bits = [rng.choice("01") for _ in range(n_bits)]
+
+    def put(at: int, width: int, value: int) -> None:
+        bits[at : at + width] = _field(value, width)
+
+    put(0, 6, msg_type)
+    lat_at, lon_at = (107, 79) if msg_type == 4 else (192, 164)
+    if rng.random() < 0.7:  # mostly on the globe (or "not available": 91 / 181)
+        put(lat_at, 27, rng.choice([rng.randint(-54_000_000, 54_000_000), 91 * 600_000]))
+        put(lon_at, 28, rng.choice([rng.randint(-108_000_000, 108_000_000), 181 * 600_000]))
+    if msg_type == 4 and rng.random() < 0.8:  # a date Python may or may not accept
+        year = rng.choice([0, 1, 1900, 2000, 2023, 2024, 9999, 10_000, rng.randint(0, 16383)])
+        month, day = rng.choice([0, 1, 2, 12, 13, 15]), rng.choice([0, 1, 28, 29, 30, 31])
+        for at, width, value in ((38, 14, year), (52, 4, month), (56, 5, day),
+                                 (61, 5, rng.choice([0, 23, 24, 31])),
+                                 (66, 6, rng.choice([0, 59, 60, 63])),
+                                 (72, 6, rng.choice([0, 59, 60, 61, 63]))):  # fmt: skip
+            put(at, width, value)
+    if msg_type == 21:
+        chars = " @ABCZ09"  # blanks and '@' where pyais and the cleaning strip them
+        # a name pyais reads as empty (blanks, then '@' to the end): no extension then
+        blank = rng.randint(0, 20) if rng.random() < 0.15 else None
+        for k in range(34):  # name, then the extension
+            at = 43 + 6 * k if k < 20 else 272 + 6 * (k - 20)
+            if k < 20 and blank is not None:
+                put(at, 6, 32 if k < blank else 0)
+            elif at + 6 <= n_bits and rng.random() < 0.6:
+                c = ord(rng.choice(chars))
+                put(at, 6, c - 64 if c >= 64 else c)
+        put(38, 5, rng.choice([0, 1, 20, 31, rng.randint(0, 31)]))
+        put(253, 6, rng.choice([0, 59, 60, 61, 63]))
+    return "".join(bits)
+
+
+def test_station_reports_bit_for_bit(tmp_path):
+    """Type 4 and single-sentence type 21 reports (every length from 272 to 360 bits, so
+    every fill and every cut of the name extension's last character) are decoded on the
+    vectorised path with the fields pyais's decode gives."""
+    rng = random.Random(21)
+    lines = []
+    for k in range(3000):
+        msg_type = 4 if k % 3 == 0 else 21
+        n_bits = 168 if msg_type == 4 else 272 + k % 89
+        payload, fill = _armoured(_station_bits(rng, msg_type, n_bits))
+        lines.append(tag(with_payload(base_station(), payload, fill), c=EPOCH0 + k))
+    path = write_lines(tmp_path / "stations.nmea", lines)
+    assert unit_lines(path) == len(lines)  # all on the vectorised path
+    parsed = assert_same(path)
+    assert parsed.stations is not None and parsed.stations.height == len(lines)
+    st = parsed.stations  # (the draw reaches every case)
+    assert st[s.REPORTED_TS].null_count() > 100 and st[s.REPORTED_TS].drop_nulls().len() > 30
+    assert st[s.LAT].null_count() > 100 and st[s.OFF_POSITION].drop_nulls().len() > 100
+    names = st[s.STATION_NAME].drop_nulls()
+    assert names.str.len_chars().max() > 20 and names.len() > 1000
