@@ -550,10 +550,11 @@ def echo_chains(h, ts, rec, window):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def merge_runs(keys, runs, bounds):  # type: ignore[no-untyped-def]
-    """The rows of ``keys`` in key order, ties in row order, from ``runs``: each piece's rows
-    in key order (ties in row order), piece p's at ``runs[bounds[p]:bounds[p + 1]]``, the
-    pieces in row order. Adjacent pieces are merged pairwise (a tie taken from the left),
-    then pairs of those: log2(pieces) passes over the rows, each reading them in order."""
+    """The rows of ``keys`` in key order, ties in row order, and their keys, from ``runs``:
+    each piece's rows in key order (ties in row order), piece p's at
+    ``runs[bounds[p]:bounds[p + 1]]``, the pieces in row order. Adjacent pieces are merged
+    pairwise (a tie taken from the left), then pairs of those: log2(pieces) passes over the
+    rows, each reading them in order."""
     n = len(runs)
     rows = np.empty(n, dtype=np.uint32)
     key = np.empty(n, dtype=np.int64)
@@ -591,7 +592,7 @@ def merge_runs(keys, runs, bounds):  # type: ignore[no-untyped-def]
         cuts, n_parts = merged[:m], m - 1
         rows, rows2 = rows2, rows
         key, key2 = key2, key
-    return rows
+    return rows, key
 
 
 @njit(cache=True, inline="always")

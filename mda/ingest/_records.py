@@ -657,6 +657,17 @@ def _in_blocks(
     return pl.concat(pieces, rechunk=False), folds
 
 
+def _merged_runs(keys: pl.Series, runs: pl.Series, lengths: list[int]
+                 ) -> tuple[pl.Series, np.ndarray]:  # fmt: skip
+    """:func:`_key_order` of runs merged, and the keys in that order (numpy)."""
+    from mda.ingest.fastkernel import frozen, merge_runs  # (the kernels: when needed)
+
+    bounds = np.cumsum([0, *lengths], dtype=np.int64)
+    rows = frozen(runs.cast(pl.UInt32).rechunk().to_numpy())
+    order, ordered = merge_runs(frozen(keys.rechunk().to_numpy()), rows, bounds)
+    return pl.Series("_i", order, pl.UInt32), ordered
+
+
 def _key_order(keys: pl.Series, runs: pl.Series | None, lengths: list[int] | None = None,
                ) -> pl.Series:  # fmt: skip
     """Rows of ``keys`` (:func:`_sort_key`, no null) in key order, ties in row order.
@@ -665,11 +676,7 @@ def _key_order(keys: pl.Series, runs: pl.Series | None, lengths: list[int] | Non
     :func:`mda.ingest.fastkernel.merge_runs`), not sorted again."""
     keys = keys.rechunk()  # one chunk: a gather across chunks is slower
     if runs is not None and lengths is not None and len(lengths) > 1:
-        from mda.ingest.fastkernel import frozen, merge_runs  # (the kernels: when needed)
-
-        bounds = np.cumsum([0, *lengths], dtype=np.int64)
-        rows = frozen(runs.cast(pl.UInt32).rechunk().to_numpy())
-        return pl.Series("_i", merge_runs(frozen(keys.to_numpy()), rows, bounds), pl.UInt32)
+        return _merged_runs(keys, runs, lengths)[0]
     base = runs if runs is not None else pl.int_range(keys.len(), dtype=pl.UInt32, eager=True)
     key = keys.gather(base)
     if key.is_sorted():  # one piece (a small file): that order
@@ -680,7 +687,7 @@ def _key_order(keys: pl.Series, runs: pl.Series | None, lengths: list[int] | Non
 
 
 def _sort_permutation(fixes: pl.DataFrame, keyed: bool, order: pl.Series | None = None,
-                      ) -> pl.DataFrame:  # fmt: skip
+                      ordered: np.ndarray | None = None) -> pl.DataFrame:  # fmt: skip
     """Row order of ``fixes`` (in rec_id order) sorted by (mmsi, ts), ties in rec_id order:
     columns ``_i`` (row in ``fixes``) and ``_run`` (same mmsi and second as a neighbour).
 
@@ -688,14 +695,20 @@ def _sort_permutation(fixes: pl.DataFrame, keyed: bool, order: pl.Series | None 
     their rows in key order, ties in row order (:func:`_key_order`; default: all rows). The
     keys order by whole seconds, and the rows of one MMSI within one second (the ``_run``
     rows, rare) are put in (ts, rec_id) order after. Otherwise (times beyond the key's
-    range) a slower sort by (mmsi, ts, rec_id).
+    range) a slower sort by (mmsi, ts, rec_id). ``ordered``: the keys of ``order``, when
+    known.
     """
-    if keyed:
+    if keyed and ordered is not None and order is not None:
+        perm = order
+        equal = np.zeros(len(ordered), dtype=bool)
+        np.equal(ordered[1:], ordered[:-1], out=equal[1:])
+        same = pl.Series(equal)
+    elif keyed:
         if order is None:
             order = _block_order(fixes[_KEY])
         perm = order if order is not None else _key_order(fixes[_KEY], None)
-        ordered = fixes[_KEY].gather(perm)
-        same = ordered == ordered.shift(1)
+        keys = fixes[_KEY].gather(perm)
+        same = keys == keys.shift(1)
     else:
         perm = fixes.select(pl.struct(s.MMSI, s.TS, REC_ID).arg_sort()).to_series()
         perm = perm.cast(pl.UInt32).alias("_i")
@@ -1069,14 +1082,20 @@ class _Collector:
         runs = pl.concat(self.runs) if self.keyed and self.runs and not self.blocky else None
         with ThreadPoolExecutor(1) as pool:
             echo_job = pool.submit(_echo_reps, payloads)
-            blocks = in_place = order = None
+            blocks = in_place = order = ordered = None
             if self.keyed and runs is None:  # a file grouped by vessel?
                 blocks = _block_list(fixes[_KEY], self._block_starts(fixes[_KEY]))
                 in_place = _runs_in_place(fixes) if blocks is not None else None
             if self.keyed and in_place is None:
                 lengths = [run.len() for run in self.runs]
-                order = (_block_rows(blocks) if blocks is not None
-                         else _key_order(fixes[_KEY], runs, lengths))  # fmt: skip
+                if blocks is not None:
+                    order = _block_rows(blocks)
+                elif runs is not None and len(lengths) > 1:  # (with the keys in that order)
+                    order, ordered = _merged_runs(fixes[_KEY], runs, lengths)
+                else:
+                    order = _key_order(fixes[_KEY], runs, lengths)
+            # a stream's pieces in one chunk (gathered from below), while rule 1 runs
+            whole = fixes.drop(_KEY).rechunk() if runs is not None else None
             echoes = echo_job.result()
         if blocks is not None and in_place is not None:
             if not echoes.height:
@@ -1086,17 +1105,20 @@ class _Collector:
         plain = fixes
         if echoes.height:
             is_echo = fixes.select(pl.col(REC_ID).is_in(echoes[REC_ID].implode())).to_series()
-            if order is not None:
+            if ordered is not None and order is not None:  # (numpy: no gather of the keys)
+                keep = ~is_echo.to_numpy()[order.to_numpy()]
+                order, ordered = pl.Series("_i", order.to_numpy()[keep]), ordered[keep]
+            elif order is not None:
                 order = order.filter(~is_echo.gather(order))
             else:  # (not keyed: the fixes without the echoes sorted below)
                 plain = fixes.filter(~is_echo)
-        perm = _sort_permutation(plain, self.keyed, order)
+        perm = _sort_permutation(plain, self.keyed, order, ordered)
         rows = perm["_i"]
         plain = plain.drop(_KEY)
         folds = _position_reps(plain[rows.filter(perm[_RUN])])
-        if runs is not None:  # a stream's pieces: gathered from one chunk, not from theirs
+        if whole is not None:  # a stream's pieces: gathered from one chunk, not from theirs
             # (a permutation that jumps between chunks gathers several times slower)
-            return plain.rechunk()[rows], echoes, folds
+            return whole[rows], echoes, folds
         return _take(plain, rows), echoes, folds  # (blocks may be taken as slices)
 
     def _stations(self, echoes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

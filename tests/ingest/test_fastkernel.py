@@ -194,5 +194,6 @@ def test_merging_the_pieces_runs_is_a_stable_sort(sizes, seed):
     bounds = np.cumsum([0, *sizes], dtype=np.int64)
     runs = np.concatenate([np.arange(a, b)[np.argsort(keys[a:b], kind="stable")]
                            for a, b in itertools.pairwise(bounds)] or [[]])
-    got = fk.merge_runs(fk.frozen(keys), fk.frozen(runs.astype(np.uint32)), bounds)
+    got, merged = fk.merge_runs(fk.frozen(keys), fk.frozen(runs.astype(np.uint32)), bounds)
     assert got.tolist() == np.argsort(keys, kind="stable").tolist()
+    assert merged.tolist() == np.sort(keys).tolist()  # (their keys)
