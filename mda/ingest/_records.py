@@ -948,7 +948,8 @@ class _Collector:
         n_stations = count(station)
         if n_stations:
             self.station_rows.append(rows(_STATION_ROW, station))
-        static_columns = [*_STATIC_ROW, *([STATIC_HASH] if STATIC_HASH in judged.columns else [])]
+        hashed = [c for c in (STATIC_HASH, _PAYLOAD_HASH) if c in judged.columns]
+        static_columns = [*_STATIC_ROW, *hashed[:1]]
         self.statics.append(_first_statics(rows(static_columns, judged[_HAS_STATIC])))
         payload = judged[_PAYLOAD_HASH].is_not_null()
         if count(payload):
@@ -1315,9 +1316,13 @@ def _first_statics(rows: pl.DataFrame) -> pl.DataFrame:
     piece) with each static hash: a superset of the first record of each static report
     (equal fields give equal hashes); the reports are compared by value in
     :meth:`_Collector._static_news`. A 64-bit hash is much cheaper to find first
-    occurrences of than the struct of fields."""
-    if STATIC_HASH in rows.columns:  # from the reader
+    occurrences of than the struct of fields: the CSV reader's hash of the fields, or the
+    payload's (the fields are the payload's: the first record of each payload holds the
+    first of each set of fields)."""
+    if STATIC_HASH in rows.columns:  # from the CSV reader
         return rows.filter(pl.col(STATIC_HASH).is_first_distinct()).select(_STATIC_ROW)
+    if _PAYLOAD_HASH in rows.columns and not rows[_PAYLOAD_HASH].null_count():
+        return rows.filter(pl.col(_PAYLOAD_HASH).is_first_distinct()).select(_STATIC_ROW)
     return rows.filter(pl.struct(STATIC_KEYS).hash(0).is_first_distinct()).select(_STATIC_ROW)
 
 

@@ -192,6 +192,22 @@ def test_static_echoes_and_repeats_get_their_own_reasons(tmp_path):
     assert accounting_holds(res)
 
 
+def test_a_static_report_with_another_eta_brings_nothing_new(tmp_path):
+    # another payload (the ETA is not a vessel field) with the same fields: "static_unchanged"
+    # (a piece's first static reports are found by payload hash, then compared by value)
+    eta = {**STATIC5, "month": 3, "day": 5, "hour": 12, "minute": 0}
+    reports = [eta, {**eta, "hour": 14}, {**eta, "destination": "OSLO"}, {**eta, "day": 6}]
+    lines = [tag(x, c=EPOCH0 + 600 * k) for k, msg in enumerate(reports)
+             for x in sentences(msg, seq_id=k)]  # fmt: skip
+    res = read_input(write_lines(tmp_path / "eta.nmea", lines))
+    assert res.vessels[s.DESTINATION].to_list() == [STATIC5["destination"], "OSLO"]
+    assert res.quarantine.select(s.LINE_NO, s.REASON).rows() == [
+        (3, "static_unchanged"), (4, "static_unchanged"), (7, "static_unchanged"),
+        (8, "static_unchanged"),
+    ]
+    assert accounting_holds(res)
+
+
 def test_rejected_records_are_never_folded(tmp_path):
     # the first copy has no time (rejected): the timed copy is kept, alone in its sources
     path = write_lines(tmp_path / "a.nmea", [AIVDM, tag(AIVDM, c=EPOCH0)])
