@@ -66,6 +66,18 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, **kwargs: Any) -> Path:
     written one. Temporaries left by a killed run are removed. ``kwargs`` go to
     ``DataFrame.write_parquet`` (default: with statistics).
     """
+    tmp = write_parquet_beside(df, path, **kwargs)
+    try:
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Path(path)
+
+
+def write_parquet_beside(df: pl.DataFrame, path: Path, **kwargs: Any) -> Path:
+    """The first step of :func:`write_parquet_atomic`: ``df`` written to a hidden temporary
+    file beside ``path`` (returned; the caller moves it over ``path`` with ``os.replace``
+    or removes it). Temporaries a killed run left are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in path.parent.glob(f".{path.name}.tmp-*"):
@@ -75,10 +87,10 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, **kwargs: Any) -> Path:
     tmp = Path(tmp_name)
     try:
         df.write_parquet(tmp, **({"statistics": True} | kwargs))
-        os.replace(tmp, path)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-    return path
+        raise
+    return tmp
 
 
 def scan_partition(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import os
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,28 +13,51 @@ from mda.allocators import tune_glibc_malloc
 from mda.cli.common import emit_json, fail, out_folder, parse_day, setup_logging, user_errors
 from mda.cli.fetch import byte_progress, fetch_inputs
 from mda.ingest import IngestResult, read_inputs
-from mda.lake import write_parquet_atomic
+from mda.lake import write_parquet_beside
+
+if TYPE_CHECKING:
+    import polars as pl
 
 STAGE_WRITE = "writing Parquet"
 
 
-def _write(result: IngestResult, out: Path) -> None:
-    """The tables of ``result`` as Parquet files in ``out``, each written atomically; a
-    one-line error when the disk refuses (full, no permission)."""
-    tables = {
-        "positions": result.positions,
-        "vessels": result.vessels,
-        "stations": result.stations,
-        "quarantine": result.quarantine,
-    }
-    with ThreadPoolExecutor(len(tables)) as pool:  # written side by side (polars frees the GIL)
-        jobs = [pool.submit(write_parquet_atomic, df, out / f"{name}.parquet")
-                for name, df in tables.items()]  # fmt: skip
+class _Writer:
+    """Writes the tables as Parquet files in ``out``, side by side (polars frees the GIL):
+    a table handed to :meth:`ready` while the others are still being built (the
+    positions, while the quarantine is put together) is written meanwhile. Each goes to a
+    hidden file beside its name, and all are moved over their names (``os.replace``) once
+    every one is written: a run that fails, or is killed, leaves the tables as they were."""
+
+    TABLES = ("positions", "vessels", "stations", "quarantine")
+
+    def __init__(self, out: Path, pool: ThreadPoolExecutor) -> None:
+        self.out, self.pool = out, pool
+        self.jobs: dict[str, Future[Path]] = {}
+
+    def ready(self, name: str, table: pl.DataFrame) -> None:
+        self.jobs[name] = self.pool.submit(write_parquet_beside, table,
+                                           self.out / f"{name}.parquet")  # fmt: skip
+
+    def write(self, result: IngestResult) -> None:
+        """The tables not handed over yet, then every table moved into place; a one-line
+        error when the disk refuses (full, no permission)."""
+        for name in self.TABLES:
+            if name not in self.jobs:
+                self.ready(name, getattr(result, name))
         try:
-            for job in jobs:
-                job.result()
+            written = {name: job.result() for name, job in self.jobs.items()}
+            for name, tmp in written.items():
+                os.replace(tmp, self.out / f"{name}.parquet")
         except OSError as e:
-            fail(f"cannot write the tables to {out}: {e.strerror or e}")
+            fail(f"cannot write the tables to {self.out}: {e.strerror or e}")
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove what was written and not moved into place (a failed run's tables)."""
+        for job in self.jobs.values():
+            if job.done() and job.exception() is None:
+                job.result().unlink(missing_ok=True)
 
 
 def ingest(
@@ -75,10 +99,17 @@ def ingest(
     if not inputs:
         fail("nothing to ingest: give input FILEs or --noaa-date/--dma-date")
     # a bar per file as its pieces are judged, then a line per stage (rules, writing)
-    with user_errors(), byte_progress() as bars:
-        result = read_inputs(inputs, day=day, progress=bars, stage=bars.stage)
+    with user_errors(), byte_progress() as bars, ThreadPoolExecutor(len(_Writer.TABLES)) as pool:
+        writer = _Writer(out, pool)  # (the positions are written while the rest is built)
+        try:
+            result = read_inputs(inputs, day=day, progress=bars, stage=bars.stage,
+                                 ready=writer.ready)  # fmt: skip
+        except BaseException:
+            wait(list(writer.jobs.values()))
+            writer.discard()
+            raise
         bars.stage(STAGE_WRITE)
-        _write(result, out)
+        writer.write(result)
     summary = result.summary()
     if as_json:
         emit_json(summary)

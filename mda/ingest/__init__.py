@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, finalize
+from mda.ingest._records import REASONS, Chunked, IngestResult, Parsed, TableHook, finalize
 from mda.ingest.csv_sources import parse_dma, parse_noaa
 from mda.ingest.formats import Format, ProgressHook, StageHook, detect_format
 from mda.ingest.nmea import parse_nmea
@@ -47,12 +47,13 @@ def read_inputs(
     day: date | None = None,
     progress: ProgressHook | None = None,
     stage: StageHook | None = None,
+    ready: TableHook | None = None,
 ) -> IngestResult:
     """Read several files as one stream, in the given order.
 
     A record that repeats what an earlier file already gave (same mmsi, ts, lat, lon
     and no new static data) is a "duplicate". ``progress`` is called with (file, bytes
     read, bytes in all) as the files are read, ``stage`` when the duplicate rules over
-    all records begin.
+    all records begin, ``ready`` with the positions table as soon as it is final.
     """
-    return finalize([parse_input(p) for p in paths], day, progress, stage)
+    return finalize([parse_input(p) for p in paths], day, progress, stage, ready)

@@ -1021,8 +1021,8 @@ class _Collector:
 
     # --- over all pieces ---------------------------------------------------------------
 
-    def result(self) -> IngestResult:
-        """Apply the duplicate rules and build the tables.
+    def result(self, ready: TableHook | None = None) -> IngestResult:
+        """Apply the duplicate rules and build the tables (``ready``: see :func:`finalize`).
 
         The lines of the static reports that bring nothing new (most of a feed's
         quarantine: a vessel repeats its type 5 every few minutes) do not depend on the
@@ -1045,6 +1045,8 @@ class _Collector:
             )
             folded = self._folded(fixes, echoes, folds)
             positions = self._positions(kept, folded)
+            if ready is not None:
+                ready("positions", positions)
             rejects = self._final_rejects(echoes, folds, static_new[REC_ID], others)
             stations, station_rejects = self._stations(echoes)
             unchanged_lines = looked_up.result()
@@ -1356,22 +1358,28 @@ def _with_raw(
     return pl.concat(parts, how="vertical_relaxed").sort("_order").drop("_order")
 
 
+TableHook = Callable[[str, pl.DataFrame], None]
+"""Called with a table's name ("positions") and the table as soon as it is final."""
+
+
 def finalize(
     parsed: Iterable[Parsed | Chunked],
     day: date | None = None,
     progress: ProgressHook | None = None,
     stage: StageHook | None = None,
+    ready: TableHook | None = None,
 ) -> IngestResult:
     """Apply the common checks and the duplicate rules to one or more parsed files (each a
     :class:`Parsed` or a :class:`Chunked` file) and build the result. ``progress`` is told
     how far each file read in pieces has got, ``stage`` when the rules over all records
-    begin (after the last piece)."""
+    begin (after the last piece), ``ready`` the positions as soon as they are final (before
+    the station and quarantine tables are built: a caller may start writing them)."""
     collector = _Collector(day, progress)
     for item in parsed:
         collector.add_file(item)
     if stage is not None:
         stage(STAGE_RULES)
-    return collector.result()
+    return collector.result(ready)
 
 
 STAGE_RULES = "duplicate rules"

@@ -9,7 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mda import schema as s
+from mda.cli.ingest import _Writer
 from mda.cli.main import app
+from mda.errors import MdaError
+from mda.ingest._records import _Collector
 from tests.ingest.factory import EPOCH0, sentences, tag, type1, write_lines
 from tests.scenarios import small_day, write_nmea
 
@@ -99,6 +102,32 @@ def test_tables_that_cannot_be_written_are_one_line(tmp_path):
     assert result.exit_code != 0
     assert result.stderr.startswith(f"mda: error: cannot write the tables to {out}")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_run_that_fails_after_the_positions_are_ready_leaves_the_tables(tmp_path, monkeypatch):
+    # the positions are written while the rest is built; a failure after that (here, made
+    # to happen while the stations table is built) keeps the tables of the run before
+    nmea = write_nmea(small_day(), tmp_path / "day.nmea")
+    out = tmp_path / "o"
+    assert runner.invoke(app, ["ingest", str(nmea), "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    handed: list[str] = []
+    ready = _Writer.ready
+
+    def spy(self, name, table):
+        handed.append(name)
+        ready(self, name, table)
+
+    def broken(self, echoes):
+        raise MdaError("broken on purpose")
+
+    monkeypatch.setattr(_Writer, "ready", spy)
+    monkeypatch.setattr(_Collector, "_stations", broken)
+    other = write_nmea(small_day(), tmp_path / "other.nmea")
+    result = runner.invoke(app, ["ingest", str(other), "--out", str(out)])
+    assert result.exit_code != 0 and "broken on purpose" in result.stderr
+    assert handed == ["positions"]  # (it was being written when the run failed)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary left
 
 
 @pytest.mark.parametrize(

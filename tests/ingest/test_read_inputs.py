@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
+
 from mda import schema as s
 from mda.ingest import REASONS, read_input, read_inputs
 from mda.ingest.formats import NOAA_COLUMNS
 from tests.ingest.factory import EPOCH0, SHIP, SHIP2, tag, type1, write_lines
+from tests.scenarios import small_day, write_nmea
 
 NOAA_HEADER = ",".join(NOAA_COLUMNS)
 
@@ -103,3 +106,11 @@ def test_progress_reports_each_piece_of_each_file(tmp_path):
         done = [d for d, _ in calls]
         assert len(calls) > 2 and done == sorted(done), name
         assert calls[-1] == (sizes[name], sizes[name]), name
+
+
+def test_the_positions_are_handed_over_as_soon_as_they_are_final(tmp_path):
+    path = write_nmea(small_day(), tmp_path / "day.nmea")
+    handed: list[tuple[str, pl.DataFrame]] = []
+    res = read_inputs([path], ready=lambda name, table: handed.append((name, table)))
+    assert [name for name, _ in handed] == ["positions"]
+    assert handed[0][1].equals(res.positions) and res.positions.height > 100
