@@ -26,9 +26,10 @@ _M32 = np.uint64(0x0000FFFF0000FFFF)
 _M48 = np.uint64(0xFFFFFFFF)
 SHIP_TYPE_5 = np.array([int(ShipType.from_value(v) or 0) for v in range(256)], dtype=np.int64)
 """pyais's type 5 ship type (its ShipType enum folds unknown codes: 57 -> 56, 100 -> 0)."""
-EPFD = np.array([int(EpfdType.from_value(v)) for v in range(16)], dtype=np.int8)
-"""pyais's position fixing device code of each 4-bit value (unknown codes -> 0)."""
-AID_NAMES = [NavAid.from_value(v).name.lower() for v in range(32)]
+EPFD = np.array([int(EpfdType(v)) for v in range(16)], dtype=np.int8)
+"""pyais's position fixing device code of each 4-bit value (its enum folds unknown codes to
+0, as ``EpfdType.from_value`` does in the decode)."""
+AID_NAMES = [NavAid(v).name.lower() for v in range(32)]
 """pyais's name of each 5-bit aid-to-navigation type."""
 
 Fields = dict[str, Any]
@@ -232,7 +233,7 @@ def _aton_names(w: list[np.ndarray], n_bits: np.ndarray) -> pl.Series:
 
 
 def decode_stations(buf: np.ndarray, payload_at: np.ndarray, n_bits: np.ndarray
-                    ) -> tuple[Fields, dict[str, pl.Series]]:  # fmt: skip
+                    ) -> tuple[Fields, Fields]:  # fmt: skip
     """Base station (type 4) and aid-to-navigation (type 21) reports of ``n_bits`` bits
     (at most :data:`STATION_CHARS` characters) at ``payload_at``: their record fields
     (mmsi, msg_type) and their station fields (the columns of
