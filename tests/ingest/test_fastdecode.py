@@ -564,6 +564,8 @@ def test_contexts_before_every_kind_of_unit(tmp_path):
     good = type1()
     p5 = sentences(static5(), seq_id=2)
     orphan = sentences(static5(mmsi=SHIP + 4), seq_id=2)[0]
+    station = sentences({"type": 21, "mmsi": 992_570_001, "aid_type": 20, "name": "BUOY",
+                         "lat": 59.4, "lon": 5.3, "second": 30})[0]  # fmt: skip
     contexts = [
         [tag("", c=EPOCH0 + 10)],
         [tag("", s="rx9")],  # a tag block without time
@@ -580,7 +582,10 @@ def test_contexts_before_every_kind_of_unit(tmp_path):
         [f"{EPOCH0 + 70} {good}"],
         p5,
         [tag(p, c=EPOCH0 + 80) for p in p5],
-        [with_payload(good, "4" + good.split(",")[5][1:])],  # unsupported type
+        [with_payload(good, "8" + good.split(",")[5][1:])],  # unsupported type
+        [with_payload(good, "4" + good.split(",")[5][1:])],  # a base station report (168 bits)
+        [station],  # an aid-to-navigation report
+        [tag(station, c=EPOCH0 + 90)],
     ]
     lines = []
     for ctx in contexts:
