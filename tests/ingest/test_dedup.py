@@ -429,3 +429,41 @@ def test_blocks_start_where_the_key_goes_down_or_the_mmsi_changes(keys):
     k, mmsi = pl.col("_key"), pl.col("_key") // (1 << 33)
     starts = ((k < k.shift(1)) | (mmsi != mmsi.shift(1))).fill_null(True).arg_true()
     assert _blocks(key).to_list() == key.to_frame().select(starts).to_series().to_list()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    origins=st.lists(st.integers(0, 2), min_size=0, max_size=60),
+    folds=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 2)), max_size=40),
+    chunk=st.sampled_from([4, 7, 1 << 18]),
+)
+def test_source_lists_name_each_row_and_what_folded_into_it(origins, folds, chunk):
+    """``sources`` of kept rows (their own label, then the distinct labels of the records
+    folded into them, in rec_id order), made from a small table in chunks: equal to a
+    plain reading, whatever the chunk size."""
+    from mda.ingest import _records as r
+
+    labels = pl.Series(["nmea:a.nmea", "noaa:b.csv", "dma:c.csv"])
+    kept = pl.DataFrame(
+        {r.REC_ID: [10 * i for i in range(len(origins))], r._ORIGIN: origins},
+        schema={r.REC_ID: pl.Int64, r._ORIGIN: pl.UInt32},
+    )
+    folds = [(to, code) for to, code in folds if to < len(origins)]
+    folded = pl.DataFrame(
+        {r.REC_ID: [1000 + k for k in range(len(folds))], r._PREP: [10 * to for to, _ in folds],
+         r._ORIGIN: [code for _, code in folds]},
+        schema={r.REC_ID: pl.Int64, r._PREP: pl.Int64, r._ORIGIN: pl.UInt32},
+    )  # fmt: skip
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(r, "_LIST_CHUNK_ROWS", chunk)
+        got = r._source_lists(kept, folded, labels)
+    names = labels.to_list()
+    want = []
+    for i, code in enumerate(origins):
+        row = [names[code]]
+        for to, other in folds:  # (in rec_id order)
+            if to == i and names[other] not in row:
+                row.append(names[other])
+        want.append(row)
+    assert got.to_list() == want
+    assert got.n_chunks() == max(1, -(-len(origins) // chunk))
