@@ -54,9 +54,11 @@ class _Writer:
             self.discard()
 
     def discard(self) -> None:
-        """Remove what was written and not moved into place (a failed run's tables)."""
+        """Wait for the writes under way, then remove what was written and not moved into
+        place (a failed run's tables)."""
+        wait(list(self.jobs.values()))
         for job in self.jobs.values():
-            if job.done() and job.exception() is None:
+            if job.exception() is None:
                 job.result().unlink(missing_ok=True)
 
 
@@ -105,7 +107,6 @@ def ingest(
             result = read_inputs(inputs, day=day, progress=bars, stage=bars.stage,
                                  ready=writer.ready)  # fmt: skip
         except BaseException:
-            wait(list(writer.jobs.values()))
             writer.discard()
             raise
         bars.stage(STAGE_WRITE)

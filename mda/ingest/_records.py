@@ -1109,8 +1109,9 @@ class _Collector:
         if echoes.height:
             is_echo = fixes.select(pl.col(REC_ID).is_in(echoes[REC_ID].implode())).to_series()
             if ordered is not None and order is not None:  # (numpy: no gather of the keys)
-                keep = ~is_echo.to_numpy()[order.to_numpy()]
-                order, ordered = pl.Series("_i", order.to_numpy()[keep]), ordered[keep]
+                in_order = order.to_numpy()
+                keep = ~is_echo.to_numpy()[in_order]
+                order, ordered = pl.Series("_i", in_order[keep]), ordered[keep]
             elif order is not None:
                 order = order.filter(~is_echo.gather(order))
             else:  # (not keyed: the fixes without the echoes sorted below)

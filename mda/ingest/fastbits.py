@@ -47,23 +47,32 @@ def _pack_sixbit(v: np.ndarray) -> np.ndarray:
     return v.astype(np.int64)
 
 
-def _dearmour(v: np.ndarray, n_chars: int) -> np.ndarray:
+def _dearmour(v: np.ndarray, n_chars: int | np.ndarray) -> np.ndarray:
     """Armoured characters (``0``-``W``, `````-``w``) in uint64 lanes -> 6-bit values;
-    lanes from ``n_chars`` on are zeroed. Lanes before the first invalid byte are exact."""
+    lanes from ``n_chars`` on (one count, or each row's) are zeroed. Lanes before the first
+    invalid byte are exact (an invalid one would spill into its neighbour when packed)."""
     v = v - _ONES * np.uint64(0x30)
     high = ((v + _ONES * np.uint64(128 - 41)) >> np.uint64(7)) & _ONES  # lanes >= 41
     v = v - high * np.uint64(8)
-    if n_chars < 8:
+    if isinstance(n_chars, np.ndarray):
+        lanes = np.clip(n_chars, 0, 8).astype(np.uint64)
+        keep = (np.uint64(1) << (np.uint64(8) * np.minimum(lanes, 7))) - np.uint64(1)
+        v &= np.where(lanes == 8, np.uint64(0xFFFF_FFFF_FFFF_FFFF), keep)
+    elif n_chars < 8:
         v &= np.uint64((1 << (8 * n_chars)) - 1)
     return v
 
 
-def payload_words(buf: np.ndarray, payload_at: np.ndarray, n_chars: int) -> list[np.ndarray]:
-    """The bits of each ``n_chars``-character payload at ``payload_at`` as 48-bit words."""
+def payload_words(buf: np.ndarray, payload_at: np.ndarray, n_chars: int | np.ndarray,
+                  width: int | None = None) -> list[np.ndarray]:  # fmt: skip
+    """The bits of each ``n_chars``-character payload at ``payload_at`` as 48-bit words.
+    ``n_chars`` may be each payload's length (``width``: the longest); characters past a
+    payload's end then read as 0."""
     u64 = loads(buf)
+    width = int(n_chars) if width is None else width
     return [
-        _pack_sixbit(_dearmour(u64[payload_at + first], min(8, n_chars - first)))
-        for first in range(0, n_chars, 8)
+        _pack_sixbit(_dearmour(u64[payload_at + first], n_chars - first))
+        for first in range(0, width, 8)
     ]
 
 
@@ -155,19 +164,13 @@ def _station_words(buf: np.ndarray, payload_at: np.ndarray, n_bits: np.ndarray
                    ) -> list[np.ndarray]:  # fmt: skip
     """:func:`payload_words` of payloads of ``n_bits`` bits each (up to
     :data:`STATION_CHARS` characters), every bit from ``n_bits`` on set to 0 (the fill
-    bits, and whatever follows the payload in the line: its characters are zeroed before
-    the 6-bit values are packed, where an invalid one would spill into its neighbour)."""
-    u64 = loads(buf)
-    n_chars = (n_bits + 5) // 6
-    words = []
-    for i, first in enumerate(range(0, STATION_CHARS, 8)):
-        lanes = np.clip(n_chars - first, 0, 8).astype(np.uint64)
-        whole = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
-        keep = np.where(lanes == 8, whole, (np.uint64(1) << (np.uint64(8) * lanes)) - np.uint64(1))
-        word = _pack_sixbit(_dearmour(u64[payload_at + first], 8) & keep)
+    bits, and whatever follows the payload in the line)."""
+    words = payload_words(buf, payload_at, (n_bits + 5) // 6, STATION_CHARS)
+    out = []
+    for i, word in enumerate(words):
         bits_in = np.clip(n_bits - WORD_BITS * i, 0, WORD_BITS)
-        words.append(word & (((np.int64(1) << bits_in) - 1) << (WORD_BITS - bits_in)))
-    return words
+        out.append(word & (((np.int64(1) << bits_in) - 1) << (WORD_BITS - bits_in)))
+    return out
 
 
 def _degrees(raw: np.ndarray) -> np.ndarray:
